@@ -1,0 +1,1 @@
+"""The Pyomo model of the dispatch contract, built per component and solved by HiGHS."""

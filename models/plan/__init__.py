@@ -1,0 +1,1 @@
+"""Plan tables, key figures, independent checks and atomic output writing."""
