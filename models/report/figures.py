@@ -1,0 +1,127 @@
+"""Key figures of a plan for display, and totals recomputed from published files.
+
+The summary's numbers come from ``models.plan``; this module only labels them,
+derives the one figure the dispatcher asks for that the summary leaves implicit
+(flexible energy left unserved) and recomputes the published files' totals so
+a check can compare them with ``summary.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from models.instance import Instance
+
+
+class Figure(NamedTuple):
+    key: str
+    label: str
+    unit: str
+    digits: int
+
+
+KEY_FIGURES: tuple[Figure, ...] = (
+    Figure("objective", "expected daily cost", "CNY", 0),
+    Figure("bound", "best proven lower bound", "CNY", 0),
+    Figure("gap", "relative gap", "", 6),
+    Figure("solve_seconds", "solve time", "s", 1),
+    Figure("renewable_mwh", "renewable energy available", "MWh", 1),
+    Figure("curtailed_mwh", "curtailed", "MWh", 1),
+    Figure("exported_mwh", "exported", "MWh", 1),
+    Figure("import_mwh", "imported from the grid", "MWh", 1),
+    Figure("shed_mwh", "load shed", "MWh", 3),
+    Figure("facility_mwh", "cluster facility energy", "MWh", 1),
+    Figure("green_share", "green share", "", 4),
+    Figure("renewable_utilisation", "renewable utilisation", "", 4),
+    Figure("emissions_t", "emissions", "t CO2", 1),
+    Figure("flexible_served_mwh", "flexible energy served", "MWh", 1),
+)
+
+TOTAL_KEYS = (
+    "renewable_mwh",
+    "curtailed_mwh",
+    "exported_mwh",
+    "import_mwh",
+    "shed_mwh",
+    "facility_mwh",
+    "flexible_served_mwh",
+)
+
+
+def flexible_demand_mwh(instance: Instance) -> float:
+    """IT energy all flexible workloads ask for [MWh]."""
+    return float(sum(w.energy_mwh for w in instance.workloads))
+
+
+def unserved_flexible_mwh(instance: Instance, summary: Mapping[str, Any]) -> float:
+    """Flexible energy left unserved [MWh] (never below zero from rounding)."""
+    return max(0.0, flexible_demand_mwh(instance) - float(summary["flexible_served_mwh"]))
+
+
+def scenario_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per-scenario figures as a list of dicts with an ``id`` key (dict or list form)."""
+    scenarios = summary.get("scenarios") or []
+    if isinstance(scenarios, Mapping):
+        return [{"id": key, **dict(value)} for key, value in scenarios.items()]
+    return [dict(row) for row in scenarios]
+
+
+def totals_from_tables(
+    instance: Instance,
+    rack_power_plan: pd.DataFrame,
+    workload_allocation: pd.DataFrame,
+    energy_schedule: pd.DataFrame,
+) -> dict[str, float]:
+    """Probability-weighted energy totals recomputed from the three plan tables [MWh]."""
+    dt = instance.step_hours
+    probability = {s.id: s.probability for s in instance.scenarios}
+    weights = energy_schedule["scenario"].astype(str).map(probability)
+    if weights.isna().any():
+        unknown = sorted(set(energy_schedule["scenario"].astype(str)) - set(probability))
+        raise ValueError(f"energy_schedule names unknown scenarios: {unknown}")
+
+    def weighted(column: str) -> float:
+        return float((energy_schedule[column] * weights).sum() * dt)
+
+    return {
+        "renewable_mwh": weighted("renewable_mw"),
+        "curtailed_mwh": weighted("curtailed_mw"),
+        "exported_mwh": weighted("export_mw"),
+        "import_mwh": weighted("import_mw"),
+        "shed_mwh": weighted("shed_mw"),
+        "facility_mwh": float(rack_power_plan["facility_mw"].sum() * dt),
+        "flexible_served_mwh": float(workload_allocation["mw"].sum() * dt),
+    }
+
+
+def totals_from_published(instance: Instance, plan_dir: Path) -> dict[str, float]:
+    """The same totals, read back from the CSV files a day's ``plan/`` folder holds."""
+    plan_dir = Path(plan_dir)
+    return totals_from_tables(
+        instance,
+        pd.read_csv(plan_dir / "rack_power_plan.csv"),
+        pd.read_csv(plan_dir / "workload_allocation.csv"),
+        pd.read_csv(plan_dir / "energy_schedule.csv"),
+    )
+
+
+def compare_totals(
+    totals: Mapping[str, float],
+    summary: Mapping[str, Any],
+    rel_tol: float = 1e-6,
+    abs_tol: float = 1e-6,
+) -> list[str]:
+    """Lines naming every total that differs from the summary (empty list: all equal)."""
+    problems = []
+    for key, value in totals.items():
+        if key not in summary:
+            problems.append(f"{key}: missing from summary")
+            continue
+        expected = float(summary[key])
+        if abs(value - expected) > max(abs_tol, rel_tol * max(abs(value), abs(expected))):
+            problems.append(f"{key}: files give {value!r}, summary says {expected!r}")
+    return problems

@@ -1,0 +1,147 @@
+"""The day report: charts and figures present, numbers equal to the summary, self-contained."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+from models.report import render_day_report, write_day_report, write_site_files
+from models.report.figures import (
+    compare_totals,
+    totals_from_published,
+    totals_from_tables,
+    unserved_flexible_mwh,
+)
+from models.report.parse import key_figures, parse_report
+
+
+def test_key_figures_equal_summary_exactly(tiny_instance, tiny_plan, tiny_flat):
+    page = render_day_report(tiny_instance, tiny_plan, tiny_flat, day="2026-11-23")
+    figures = key_figures(page)
+    summary = tiny_plan.summary
+    for key in (
+        "objective",
+        "bound",
+        "gap",
+        "solve_seconds",
+        "renewable_mwh",
+        "curtailed_mwh",
+        "exported_mwh",
+        "import_mwh",
+        "shed_mwh",
+        "facility_mwh",
+        "green_share",
+        "renewable_utilisation",
+        "emissions_t",
+        "flexible_served_mwh",
+    ):
+        assert float(figures[key]) == summary[key], key
+    assert figures["status"] == "optimal"
+    assert float(figures["unserved_flexible_mwh"]) == unserved_flexible_mwh(tiny_instance, summary)
+
+
+def test_charts_and_comparison_present(tiny_instance, tiny_plan, tiny_flat):
+    page = render_day_report(tiny_instance, tiny_plan, tiny_flat)
+    parsed = parse_report(page)
+    assert parsed["charts"] == {
+        "chart-supply": 1,
+        "chart-racks": 1,
+        "chart-workloads": 1,
+        "chart-flat": 1,
+    }
+    comparison = parsed["tables"]["flat-comparison"]
+    optimised, flat, diff = (float(x) for x in comparison["objective"])
+    assert optimised == tiny_plan.summary["objective"]
+    assert flat == tiny_flat.summary["objective"]
+    assert diff == pytest.approx(optimised - flat)
+    assert float(parsed["values"]["shifting-value"]) == pytest.approx(flat - optimised)
+    assert set(parsed["tables"]["scenario-figures"]) == {"low", "high"}
+    assert "<title>Suandian day plan 2026-11-23</title>" in page
+
+
+def test_page_is_self_contained(tiny_instance, tiny_plan, tiny_flat):
+    page = render_day_report(tiny_instance, tiny_plan, tiny_flat)
+    assert not re.search(r"<(script|link|img|iframe)\b", page)
+    # the only URLs are XML namespace names inside the SVG, never fetched
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", page))
+    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}, urls
+
+
+def test_without_flat_plan_and_with_time_limit(tiny_instance, tiny_plan):
+    tiny_plan.summary["status"] = "time_limit"
+    page = render_day_report(tiny_instance, tiny_plan, None, notes=["gap above 0.01%"])
+    parsed = parse_report(page)
+    assert "chart-flat" not in parsed["charts"]
+    assert 'id="not-optimal"' in page and "gap above 0.01%" in page
+
+
+def test_site_files_and_published_totals(tmp_path, tiny_instance, tiny_plan):
+    for name in ("rack_power_plan", "workload_allocation", "energy_schedule"):
+        getattr(tiny_plan, name).to_csv(tmp_path / f"{name}.csv", index=False)
+    written = write_site_files(tiny_plan.rack_power_plan, tmp_path)
+    assert {p.name for p in written} == {"rack_power_plan.parquet", "dc01.csv", "dc02.csv"}
+    site = pd.read_csv(tmp_path / "sites" / "dc01.csv")
+    assert list(site.columns) == [
+        "step",
+        "start",
+        "blocks_on",
+        "racks_on",
+        "it_cap_mw",
+        "facility_mw",
+    ]
+    assert len(site) == tiny_instance.steps and site["start"].iloc[0].endswith("+08:00")
+    parquet = pd.read_parquet(tmp_path / "rack_power_plan.parquet")
+    pd.testing.assert_frame_equal(parquet, tiny_plan.rack_power_plan)
+    totals = totals_from_published(tiny_instance, tmp_path)
+    assert compare_totals(totals, tiny_plan.summary) == []
+    broken = dict(tiny_plan.summary, import_mwh=tiny_plan.summary["import_mwh"] + 0.5)
+    assert compare_totals(totals, broken) == [
+        f"import_mwh: files give {totals['import_mwh']!r}, summary says {broken['import_mwh']!r}"
+    ]
+
+
+def test_totals_reject_unknown_scenario(tiny_instance, tiny_plan):
+    energy = tiny_plan.energy_schedule.assign(scenario="nope")
+    with pytest.raises(ValueError, match="unknown scenarios"):
+        totals_from_tables(
+            tiny_instance, tiny_plan.rack_power_plan, tiny_plan.workload_allocation, energy
+        )
+
+
+CHROMIUM = next(
+    (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
+    None,
+)
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no Chromium on this machine (apt-get install chromium to run the screenshot test)",
+)
+def test_screenshot_with_headless_chromium(tmp_path, tiny_instance, tiny_plan, tiny_flat):
+    page = write_day_report(
+        tmp_path / "report.html", render_day_report(tiny_instance, tiny_plan, tiny_flat)
+    )
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1200,2400",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 20_000  # a blank page compresses to a few kB
