@@ -1,0 +1,1 @@
+"""Dagster definitions of the Suandian code location, one module per kind."""

@@ -1,0 +1,1 @@
+"""Assets of one delivery day, from forecasts to the published plan and report."""

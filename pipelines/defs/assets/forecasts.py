@@ -1,0 +1,187 @@
+"""The day's inputs: weather, renewable power per plant and scenario, data-centre
+conditions, the workload queue and the grid tariff.
+
+Each asset is a thin wrapper over one step of ``models.forecast``; the fleet
+description comes from the TOML file named by the ``forecast`` resource.
+Transient source errors (network, a file still being written) are retried by
+the assets' ``RetryPolicy``; an input that breaks a rule fails at once with the
+rule in the message.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.defs.partitions import delivery_days
+from pipelines.defs.resources import ForecastSettings
+
+OWNERS = ["team:forecasting"]
+SOURCE_RETRY = dg.RetryPolicy(
+    max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+T = TypeVar("T")
+
+
+def delivery_day(context: dg.AssetExecutionContext) -> dt.date:
+    return dt.date.fromisoformat(context.partition_key)
+
+
+def from_source(what: str, call: Callable[[], T]) -> T:
+    """Run a source call; input errors fail for good, anything else may be retried."""
+    from models.forecast.errors import ForecastInputError
+
+    try:
+        return call()
+    except (ForecastInputError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        raise dg.Failure(description=f"{what}: {exc}", allow_retries=False) from exc
+
+
+def fleet(forecast: ForecastSettings):
+    from models.forecast import load_fleet_config
+
+    return from_source(
+        "fleet configuration", lambda: load_fleet_config(forecast.fleet_config_path())
+    )
+
+
+def frame_metadata(frame: Any) -> dict[str, Any]:
+    """Row count, columns and a small preview of a DataFrame (or a dict of them)."""
+    if isinstance(frame, pd.DataFrame):
+        return {
+            "dagster/row_count": dg.MetadataValue.int(len(frame)),
+            "columns": dg.MetadataValue.text(", ".join(map(str, frame.columns))[:500]),
+            "preview": dg.MetadataValue.md(
+                frame.head(4).to_markdown() if _has_tabulate() else frame.head(4).to_string()
+            ),
+        }
+    return {}
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dg.asset(
+    partitions_def=delivery_days,
+    group_name="forecasts",
+    owners=OWNERS,
+    kinds={"python", "pandas"},
+    code_version="1",
+    retry_policy=SOURCE_RETRY,
+)
+def weather_forecast(context: dg.AssetExecutionContext, forecast: ForecastSettings):
+    """Weather over the delivery day at 15-minute steps (Asia/Shanghai) from the configured
+    source (``offline``: the bundled synthetic climatology, no network)."""
+    from models.forecast import weather_forecast as weather_step
+
+    day = delivery_day(context)
+    config = fleet(forecast)
+    weather = from_source(
+        f"weather source {forecast.source!r}", lambda: weather_step(config, day, forecast.source)
+    )
+    context.add_output_metadata({"source": forecast.source, **frame_metadata(weather)})
+    return weather
+
+
+@dg.asset(
+    partitions_def=delivery_days,
+    group_name="forecasts",
+    owners=OWNERS,
+    kinds={"pvlib", "windpowerlib", "pandas"},
+    code_version="1",
+    retry_policy=SOURCE_RETRY,
+)
+def renewable_forecast(
+    context: dg.AssetExecutionContext, forecast: ForecastSettings, weather_forecast: Any
+):
+    """Available power per plant and scenario [MW], 96 steps: pvlib and windpowerlib chains
+    on the weather, spread into scenarios; or the plant 96-point file from the inbox."""
+    import models.forecast as fc
+
+    day = delivery_day(context)
+    config = fleet(forecast)
+    if forecast.plant_forecast_file:
+        source = forecast.plant_forecast_file
+        power = from_source(
+            f"plant forecast file {source}",
+            lambda: fc.plant_forecasts(config, day, source, forecast.scenarios),
+        )
+    else:
+        source = "weather"
+        power = from_source(
+            "renewable forecast",
+            lambda: fc.renewable_forecast(config, weather_forecast, day, forecast.scenarios),
+        )
+    context.add_output_metadata(
+        {"source": source, "scenarios": forecast.scenarios, **frame_metadata(power)}
+    )
+    return power
+
+
+@dg.asset(
+    partitions_def=delivery_days,
+    group_name="forecasts",
+    owners=OWNERS,
+    kinds={"python", "pandas"},
+    code_version="1",
+)
+def datacenter_conditions(
+    context: dg.AssetExecutionContext, forecast: ForecastSettings, weather_forecast: Any
+):
+    """PUE per data centre and step from the forecast air temperature, and the inflexible
+    IT load [MW] each data centre must carry."""
+    from models.forecast import datacenter_conditions as conditions_step
+
+    config = fleet(forecast)
+    conditions = from_source(
+        "data-centre conditions",
+        lambda: conditions_step(config, weather_forecast, delivery_day(context)),
+    )
+    context.add_output_metadata(frame_metadata(conditions))
+    return conditions
+
+
+@dg.asset(
+    partitions_def=delivery_days,
+    group_name="forecasts",
+    owners=OWNERS,
+    kinds={"python"},
+    code_version="1",
+    retry_policy=SOURCE_RETRY,
+)
+def workload_queue(context: dg.AssetExecutionContext, forecast: ForecastSettings):
+    """Flexible workloads of the day (energy, windows, data centres, rate limits), from the
+    configured workload file or the offline queue."""
+    from models.forecast import workload_queue as queue_step
+
+    path = forecast.workload_file or None
+    queue = from_source(
+        f"workload file {path}" if path else "workload queue",
+        lambda: queue_step(fleet(forecast), delivery_day(context), path),
+    )
+    context.add_output_metadata({"source": path or "offline", **frame_metadata(queue)})
+    return queue
+
+
+@dg.asset(
+    partitions_def=delivery_days,
+    group_name="forecasts",
+    owners=OWNERS,
+    kinds={"python"},
+    code_version="1",
+)
+def grid_tariff(context: dg.AssetExecutionContext, forecast: ForecastSettings):
+    """Import and export prices per step [CNY/MWh], limits and emission factor of the grid
+    connection for the day."""
+    from models.forecast import grid_tariff as tariff_step
+
+    tariff = from_source("grid tariff", lambda: tariff_step(fleet(forecast), delivery_day(context)))
+    context.add_output_metadata(frame_metadata(tariff))
+    return tariff

@@ -1,0 +1,177 @@
+"""The day's solve and the published rack-power plan.
+
+``dispatch_plan`` solves the archived instance with HiGHS (``models.dispatch``)
+and turns the solution into the contract's tables (``models.plan``).
+``rack_power_plan`` publishes them under ``<runs>/<day>/plan/``: exactly what
+``suandian solve --out`` writes, plus the rack plan as Parquet and one 96-point
+CSV per data centre for the site operators.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from models.instance import validate
+from models.plan.atomic import replace_directory
+from models.report import write_site_files
+from models.report.figures import KEY_FIGURES, scenario_rows, unserved_flexible_mwh
+from pipelines.defs.partitions import delivery_days
+from pipelines.defs.resources import Publisher, SolverSettings
+
+OWNERS = ["team:dispatch"]
+
+
+@dataclass
+class SolvedDay:
+    """What ``dispatch_plan`` hands downstream: the tables and the limits it solved under."""
+
+    tables: Any  # models.plan.results.PlanTables
+    mip_rel_gap: float
+    time_limit_s: float | None
+
+
+def plan_metadata(instance, summary: dict[str, Any]) -> dict[str, Any]:
+    """Typed key figures for the UI, plottable across partitions."""
+    floats = (
+        "objective",
+        "bound",
+        "gap",
+        "solve_seconds",
+        "green_share",
+        "renewable_utilisation",
+        "curtailed_mwh",
+        "import_mwh",
+        "exported_mwh",
+        "renewable_mwh",
+        "facility_mwh",
+        "shed_mwh",
+        "emissions_t",
+        "flexible_served_mwh",
+    )
+    meta: dict[str, Any] = {
+        key: dg.MetadataValue.float(float(summary[key])) for key in floats if key in summary
+    }
+    meta["unserved_flexible_mwh"] = dg.MetadataValue.float(unserved_flexible_mwh(instance, summary))
+    meta["status"] = dg.MetadataValue.text(str(summary.get("status", "")))
+    labels = {f.key: f for f in KEY_FIGURES}
+    lines = ["| figure | value | unit |", "|---|---:|---|"]
+    for key in floats:
+        if key in summary and key in labels:
+            fig = labels[key]
+            lines.append(f"| {fig.label} | {float(summary[key]):,.{fig.digits}f} | {fig.unit} |")
+    meta["key_figures"] = dg.MetadataValue.md("\n".join(lines))
+    rows = scenario_rows(summary)
+    if rows:
+        keys = [
+            k
+            for k in ("import_mwh", "curtailed_mwh", "exported_mwh", "shed_mwh", "green_share")
+            if any(k in r for r in rows)
+        ]
+        table = ["| scenario | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+        for row in rows:
+            table.append(
+                f"| {row['id']} | "
+                + " | ".join(f"{float(row[k]):,.3f}" if k in row else "" for k in keys)
+                + " |"
+            )
+        meta["scenarios"] = dg.MetadataValue.md("\n".join(table))
+    return meta
+
+
+@dg.asset(
+    partitions_def=delivery_days,
+    group_name="planning",
+    owners=OWNERS,
+    kinds={"pyomo", "highs"},
+    code_version="1",
+    pool="solver",
+    tags={"suandian/step": "solve"},
+)
+def dispatch_plan(
+    context: dg.AssetExecutionContext, solver: SolverSettings, dispatch_instance: dict
+) -> dg.Output[SolvedDay]:
+    """The optimal rack-power plan for the day: HiGHS on the Pyomo model of the contract.
+
+    A solver time-out still yields the best plan found, with its gap and a
+    warning; a day with no feasible plan fails with the named cause.
+    """
+    from models.plan.results import plan_tables
+
+    from models.dispatch.diagnose import NoFeasiblePlanError
+    from models.dispatch.solve import solve_instance
+
+    day = context.partition_key
+    instance = validate(dispatch_instance, f"dispatch_instance {day}")
+    options = solver.options()
+    try:
+        solution = solve_instance(instance, options)
+    except NoFeasiblePlanError as exc:
+        raise dg.Failure(
+            description=f"No feasible plan for {day}: {exc.cause}",
+            metadata={"cause": dg.MetadataValue.text(str(exc.cause))},
+            allow_retries=False,
+        ) from exc
+    tables = plan_tables(instance, solution)
+    summary = tables.summary
+    if summary.get("status") != "optimal":
+        context.log.warning(
+            f"Solver stopped at its time limit ({options.time_limit_s} s) for {day}: "
+            f"publishing the best plan found, gap {float(summary['gap']):.4%} "
+            f"(target {options.mip_rel_gap:.4%})."
+        )
+    meta = plan_metadata(instance, summary)
+    meta["build_seconds"] = dg.MetadataValue.float(float(solution.build_seconds))
+    meta["time_limit_s"] = dg.MetadataValue.float(float(options.time_limit_s or 0.0))
+    meta["mip_rel_gap_target"] = dg.MetadataValue.float(float(options.mip_rel_gap))
+    return dg.Output(
+        SolvedDay(
+            tables=tables, mip_rel_gap=options.mip_rel_gap, time_limit_s=options.time_limit_s
+        ),
+        metadata=meta,
+    )
+
+
+@dg.asset(
+    partitions_def=delivery_days,
+    group_name="publishing",
+    owners=OWNERS,
+    kinds={"csv", "parquet"},
+    code_version="1",
+)
+def rack_power_plan(
+    context: dg.AssetExecutionContext, publisher: Publisher, dispatch_plan: SolvedDay
+) -> dg.Output[dict]:
+    """The published plan: ``<runs>/<day>/plan/`` replaced whole.
+
+    Holds ``summary.json``, ``rack_power_plan.csv``, ``workload_allocation.csv``
+    and ``energy_schedule.csv`` exactly as ``suandian solve --out`` writes
+    them, plus ``rack_power_plan.parquet`` and ``sites/<datacenter>.csv`` (step,
+    start, blocks on, racks on, IT cap MW, facility MW) for each site operator.
+    """
+    from models.plan.write import write_plan
+
+    day = context.partition_key
+    plan_dir = publisher.day_dir(day) / "plan"
+    tables = dispatch_plan.tables
+
+    def fill(staging: Path) -> None:
+        write_plan(tables, staging)
+        write_site_files(tables.rack_power_plan, staging)
+
+    replace_directory(plan_dir, fill)
+    files = sorted(str(p.relative_to(plan_dir)) for p in plan_dir.rglob("*") if p.is_file())
+    context.log.info(f"Published {len(files)} files to {plan_dir}")
+    rows = len(tables.rack_power_plan)
+    return dg.Output(
+        {"plan_dir": str(plan_dir), "files": files, "published": publisher.publish},
+        metadata={
+            "plan_dir": dg.MetadataValue.path(str(plan_dir)),
+            "summary_json": dg.MetadataValue.path(str(plan_dir / "summary.json")),
+            "files": dg.MetadataValue.int(len(files)),
+            "rack_plan_rows": dg.MetadataValue.int(rows),
+            "published": dg.MetadataValue.bool(publisher.publish),
+            "dagster/row_count": dg.MetadataValue.int(rows),
+        },
+    )

@@ -1,0 +1,120 @@
+"""Resources: where forecasts come from, how hard the solver works, where plans go.
+
+Every field has an offline default, so ``dagster dev`` on a fresh clone plans a
+day with no setup. A dispatcher changes any of them for one run in the
+launchpad, under ``resources:`` (for example
+``resources: {solver: {config: {time_limit_s: 30}}}``); a deployment sets the
+``SUANDIAN_*`` environment variables read when the code location loads.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+class ForecastSettings(dg.ConfigurableResource):
+    """Where the day's inputs come from.
+
+    ``source`` names the weather forecast source understood by
+    ``models.forecast.weather_forecast`` (``"offline"``: the bundled
+    climatology, no network). ``workload_file`` is a workload queue file; empty
+    means the offline queue generated from the fleet description.
+    ``plant_forecast_file`` is a file of 96-point plant forecasts that replaces
+    the weather-driven renewable forecast (the inbox sensor sets it).
+    ``inbox_dir`` is the folder the inbox sensor watches for plant 96-point
+    forecasts and workload files.
+    """
+
+    fleet_config: str = str(REPO_ROOT / "data" / "qingyang.toml")
+    source: str = "offline"
+    scenarios: int = 3
+    workload_file: str = ""
+    plant_forecast_file: str = ""
+    inbox_dir: str = str(REPO_ROOT / "data" / "inbox")
+
+    def fleet_config_path(self) -> Path:
+        return Path(self.fleet_config)
+
+    def inbox(self) -> Path:
+        return Path(self.inbox_dir)
+
+
+class SolverSettings(dg.ConfigurableResource):
+    """HiGHS limits for the day's solve (``threads=0`` lets HiGHS choose)."""
+
+    time_limit_s: int = 300
+    mip_rel_gap: float = 1e-4
+    threads: int = 0
+
+    def options(self, log: bool = False):
+        """These limits as ``models.dispatch.solve.SolveOptions``."""
+        from models.dispatch.solve import SolveOptions
+
+        return SolveOptions(
+            time_limit_s=float(self.time_limit_s) if self.time_limit_s > 0 else None,
+            mip_rel_gap=self.mip_rel_gap,
+            threads=self.threads or None,
+            log=log,
+        )
+
+
+class Publisher(dg.ConfigurableResource):
+    """Where published days go: ``<runs_dir>/<YYYY-MM-DD>/``.
+
+    With ``publish=False`` the run writes its files under
+    ``<runs_dir>/drafts/<YYYY-MM-DD>/`` instead and leaves the published day
+    untouched, so a dispatcher can try settings without replacing the plan
+    the sites load.
+    """
+
+    runs_dir: str = ""
+    publish: bool = True
+
+    def root(self) -> Path:
+        raw = self.runs_dir or _env("SUANDIAN_RUNS_DIR", str(REPO_ROOT / "data" / "runs"))
+        return Path(raw).expanduser().resolve()
+
+    def day_dir(self, day: str) -> Path:
+        root = self.root()
+        return root / day if self.publish else root / "drafts" / day
+
+
+class PlanLimits(dg.ConfigurableResource):
+    """Thresholds of the plan's asset checks.
+
+    ``gap_limit``: largest relative gap accepted without a warning (``<= 0``
+    means the solver's own ``mip_rel_gap``). ``unserved_warn_mwh``: flexible
+    energy left unserved above which the unserved-energy check warns.
+    """
+
+    gap_limit: float = 0.0
+    unserved_warn_mwh: float = 1.0
+
+
+def default_resources() -> dict[str, dg.ConfigurableResource]:
+    """The resources of the code location, with ``SUANDIAN_*`` overrides."""
+    return {
+        "forecast": ForecastSettings(
+            fleet_config=_env("SUANDIAN_FLEET_CONFIG", str(REPO_ROOT / "data" / "qingyang.toml")),
+            source=_env("SUANDIAN_FORECAST_SOURCE", "offline"),
+            scenarios=int(_env("SUANDIAN_SCENARIOS", "3")),
+            workload_file=_env("SUANDIAN_WORKLOAD_FILE", ""),
+            inbox_dir=_env("SUANDIAN_INBOX", str(REPO_ROOT / "data" / "inbox")),
+        ),
+        "solver": SolverSettings(
+            time_limit_s=int(_env("SUANDIAN_TIME_LIMIT_S", "300")),
+            mip_rel_gap=float(_env("SUANDIAN_MIP_GAP", "1e-4")),
+            threads=int(_env("SUANDIAN_THREADS", "0")),
+        ),
+        "publisher": Publisher(runs_dir=_env("SUANDIAN_RUNS_DIR", "")),
+        "plan_limits": PlanLimits(),
+    }

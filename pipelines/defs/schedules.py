@@ -1,0 +1,34 @@
+"""Nightly planning: at 21:00 Asia/Shanghai, plan the next delivery day."""
+
+import datetime as dt
+import os
+
+import dagster as dg
+
+from pipelines.defs import inbox
+from pipelines.defs.jobs import plan_day
+from pipelines.defs.partitions import TIMEZONE
+from pipelines.defs.resources import ForecastSettings
+
+NIGHTLY_CRON = os.environ.get("SUANDIAN_NIGHTLY_CRON", "0 21 * * *")
+
+
+@dg.schedule(
+    job=plan_day,
+    cron_schedule=NIGHTLY_CRON,
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Plan tomorrow (Asia/Shanghai) every evening; uses the newest inbox files "
+    "for that day when there are any.",
+)
+def nightly_plan(
+    context: dg.ScheduleEvaluationContext, forecast: ForecastSettings
+) -> dg.RunRequest:
+    day = (context.scheduled_execution_time + dt.timedelta(days=1)).strftime("%Y-%m-%d")
+    newest = inbox.newest_for_day(inbox.scan(forecast.inbox()), day)
+    return dg.RunRequest(
+        run_key=f"nightly-{day}",
+        partition_key=day,
+        run_config=inbox.run_config_for(newest),
+        tags={"suandian/trigger": "nightly"},
+    )
