@@ -1,6 +1,12 @@
-"""The Suandian code location: one ``Definitions`` from the modules under ``defs/``."""
+"""The Suandian code location: one ``Definitions`` from the modules under ``defs/``.
 
-from __future__ import annotations
+The executor defaults to Dagster's multiprocess executor (each asset in its own
+process, independent days in parallel runs). ``SUANDIAN_EXECUTOR=in_process``
+runs a day in one process, which starts faster on a small machine; a run's
+``execution:`` config in the launchpad overrides either.
+"""
+
+import os
 
 import dagster as dg
 
@@ -9,6 +15,17 @@ from pipelines.defs.assets import forecasts, instance, plan, report
 from pipelines.defs.jobs import plan_day
 from pipelines.defs.resources import default_resources
 
+
+def executor() -> dg.ExecutorDefinition:
+    """The executor named by ``SUANDIAN_EXECUTOR`` (``multiprocess`` or ``in_process``)."""
+    name = os.environ.get("SUANDIAN_EXECUTOR", "multiprocess")
+    if name == "in_process":
+        return dg.in_process_executor
+    if name == "multiprocess":
+        return dg.multiprocess_executor
+    raise ValueError(f"SUANDIAN_EXECUTOR={name!r}: expected 'multiprocess' or 'in_process'")
+
+
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules([forecasts, instance, plan, report]),
     asset_checks=dg.load_asset_checks_from_modules([checks]),
@@ -16,4 +33,5 @@ defs = dg.Definitions(
     schedules=[schedules.nightly_plan],
     sensors=[sensors.inbox_sensor],
     resources=default_resources(),
+    executor=executor(),
 )

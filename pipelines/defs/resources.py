@@ -24,10 +24,11 @@ def _env(name: str, default: str) -> str:
 class ForecastSettings(dg.ConfigurableResource):
     """Where the day's inputs come from.
 
-    ``source`` names the weather forecast source understood by
-    ``models.forecast.weather_forecast`` (``"offline"``: the bundled
-    climatology, no network). ``workload_file`` is a workload queue file; empty
-    means the offline queue generated from the fleet description.
+    ``source`` names the weather source of ``models.forecast.weather_forecast``:
+    empty for the fleet configuration's own choice (``synthetic`` by default:
+    offline and deterministic), ``synthetic``, a folder of Open-Meteo JSON files
+    or an http(s) URL of an Open-Meteo-compatible API. ``workload_file`` is a
+    workload queue file; empty means the offline queue of the fleet description.
     ``plant_forecast_file`` is a file of 96-point plant forecasts that replaces
     the weather-driven renewable forecast (the inbox sensor sets it).
     ``inbox_dir`` is the folder the inbox sensor watches for plant 96-point
@@ -35,7 +36,7 @@ class ForecastSettings(dg.ConfigurableResource):
     """
 
     fleet_config: str = str(REPO_ROOT / "data" / "qingyang.toml")
-    source: str = "offline"
+    source: str = ""
     scenarios: int = 3
     workload_file: str = ""
     plant_forecast_file: str = ""
@@ -105,7 +106,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "forecast": ForecastSettings(
             fleet_config=_env("SUANDIAN_FLEET_CONFIG", str(REPO_ROOT / "data" / "qingyang.toml")),
-            source=_env("SUANDIAN_FORECAST_SOURCE", "offline"),
+            source=_env("SUANDIAN_FORECAST_SOURCE", ""),
             scenarios=int(_env("SUANDIAN_SCENARIOS", "3")),
             workload_file=_env("SUANDIAN_WORKLOAD_FILE", ""),
             inbox_dir=_env("SUANDIAN_INBOX", str(REPO_ROOT / "data" / "inbox")),

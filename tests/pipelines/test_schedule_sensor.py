@@ -52,13 +52,18 @@ def test_nightly_schedule_picks_newest_inbox_files(tmp_path):
         repository_def=defs.get_repository_def(),
     )
     [request] = nightly_plan.evaluate_tick(context).run_requests
-    assert request.run_config == {"resources": {"forecast": {"config": {
-        "plant_forecast_file": str(newer), "workload_file": str(work)}}}}
+    assert request.run_config == {
+        "resources": {
+            "forecast": {"config": {"plant_forecast_file": str(newer), "workload_file": str(work)}}
+        }
+    }
 
 
 def _tick(instance, inbox, cursor):
     context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, definitions=defs,
+        instance=instance,
+        cursor=cursor,
+        definitions=defs,
         resources={"forecast": ForecastSettings(inbox_dir=str(inbox))},
     )
     return inbox_sensor.evaluate_tick(context)
@@ -77,7 +82,8 @@ def test_inbox_sensor_run_keys_and_cursor(tmp_path):
         assert request.partition_key == "2026-11-20"
         assert request.run_key.startswith("inbox-2026-11-20-plants_2026-11-20.csv@")
         assert request.run_config["resources"]["forecast"]["config"] == {
-            "plant_forecast_file": str(plants)}
+            "plant_forecast_file": str(plants)
+        }
         cursor = tick.cursor
         assert json.loads(cursor) == [f"plants_2026-11-20.csv@{plants.stat().st_mtime_ns}"]
 
@@ -91,8 +97,12 @@ def test_inbox_sensor_run_keys_and_cursor(tmp_path):
         tick = _tick(instance, tmp_path, cursor)
         [request] = tick.run_requests
         assert request.run_config["resources"]["forecast"]["config"] == {
-            "plant_forecast_file": str(plants), "workload_file": str(work)}
-        assert request.run_key != f"inbox-2026-11-20-plants_2026-11-20.csv@{plants.stat().st_mtime_ns}"
+            "plant_forecast_file": str(plants),
+            "workload_file": str(work),
+        }
+        assert (
+            request.run_key != f"inbox-2026-11-20-plants_2026-11-20.csv@{plants.stat().st_mtime_ns}"
+        )
 
         # a rewritten file (new mtime) counts as new
         os.utime(plants, ns=(plants.stat().st_mtime_ns + 10**9,) * 2)
@@ -113,9 +123,23 @@ def test_inbox_sensor_waits_for_future_partition(tmp_path):
 def test_job_selects_all_assets_and_checks(name):
     job = defs.resolve_job_def(name)
     keys = {k.to_user_string() for k in job.asset_layer.asset_graph.get_all_asset_keys()}
-    assert keys == {"weather_forecast", "renewable_forecast", "datacenter_conditions",
-                    "workload_queue", "grid_tariff", "dispatch_instance", "dispatch_plan",
-                    "rack_power_plan", "plan_report"}
+    assert keys == {
+        "weather_forecast",
+        "renewable_forecast",
+        "datacenter_conditions",
+        "workload_queue",
+        "grid_tariff",
+        "dispatch_instance",
+        "dispatch_plan",
+        "rack_power_plan",
+        "plan_report",
+    }
     checks = {c.name for c in job.asset_layer.asset_graph.asset_check_keys}
-    assert checks == {"instance_valid", "plan_feasible", "gap_within_limit", "no_shed_load",
-                      "unserved_flexible_energy", "published_totals_match_summary"}
+    assert checks == {
+        "instance_valid",
+        "plan_feasible",
+        "gap_within_limit",
+        "no_shed_load",
+        "unserved_flexible_energy",
+        "published_totals_match_summary",
+    }

@@ -1,0 +1,69 @@
+"""A three-day backfill through the CLI, carried out by a real Dagster daemon."""
+
+import subprocess
+import time
+
+import dagster as dg
+import pytest
+from conftest import BIN, QUEUED_HOME_YAML, REPO, dagster_process, subprocess_env
+
+DAYS = ["2026-11-10", "2026-11-11", "2026-11-12"]
+
+
+@pytest.mark.slow
+def test_cli_backfill_three_days(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(QUEUED_HOME_YAML)
+    runs = tmp_path / "runs"
+    env = subprocess_env(home, runs)
+    with dagster_process([str(BIN / "dagster-daemon"), "run"], env, tmp_path / "daemon.log"):
+        # Run from the repo root without -m: the location is named from pyproject ("suandian").
+        subprocess.run(
+            [
+                str(BIN / "dagster"),
+                "job",
+                "backfill",
+                "-j",
+                "plan_day",
+                "--from",
+                DAYS[0],
+                "--to",
+                DAYS[-1],
+                "--noprompt",
+            ],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            deadline = time.monotonic() + 900
+            while True:
+                records = instance.get_runs(filters=dg.RunsFilter(job_name="plan_day"))
+                done = [
+                    r
+                    for r in records
+                    if r.status
+                    in (
+                        dg.DagsterRunStatus.SUCCESS,
+                        dg.DagsterRunStatus.FAILURE,
+                        dg.DagsterRunStatus.CANCELED,
+                    )
+                ]
+                if len(records) == len(DAYS) and len(done) == len(DAYS):
+                    break
+                assert time.monotonic() < deadline, (
+                    f"backfill unfinished: "
+                    f"{[(r.tags.get('dagster/partition'), r.status) for r in records]}"
+                    + (tmp_path / "daemon.log").read_text()[-3000:]
+                )
+                time.sleep(3)
+            assert {r.status for r in records} == {dg.DagsterRunStatus.SUCCESS}
+            assert sorted(r.tags["dagster/partition"] for r in records) == DAYS
+            assert all("dagster/backfill" in r.tags for r in records)
+    for day in DAYS:
+        assert (runs / day / "instance.json").is_file()
+        assert (runs / day / "plan" / "summary.json").is_file()
+        assert (runs / day / "report.html").is_file()
