@@ -1,19 +1,23 @@
 """The inbox: files dropped for a delivery day, and the run config that uses them.
 
-A file belongs to the day whose ``YYYY-MM-DD`` appears in its name. Files with
-``workload`` in the name are workload queues; every other ``.csv``/``.json``
-file is a plant 96-point forecast. The newest file of each kind for a day is
-used by that day's runs (the sensor's and the nightly schedule's).
-"""
+Layout (one folder per delivery day)::
 
-from __future__ import annotations
+    <inbox>/2026-11-24/plants/<plant id>.csv    plant 96-point forecasts (MW)
+    <inbox>/2026-11-24/workloads.json           the day's workload queue (any name
+                                                 with "workload" in it)
+
+Plant files override the weather-based power of those plants
+(``models.forecast.plant_files``); the newest workload file replaces the
+day's queue. Runs of the sensor and of the nightly schedule use whatever the
+inbox holds for their day.
+"""
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-DAY = re.compile(r"(\d{4}-\d{2}-\d{2})")
-SUFFIXES = {".csv", ".json", ".toml"}
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+WORKLOAD_SUFFIXES = {".csv", ".json", ".toml"}
 
 
 @dataclass(frozen=True)
@@ -25,43 +29,60 @@ class InboxFile:
 
     @property
     def key(self) -> str:
-        """Identifies this version of the file: name and modification time."""
-        return f"{self.path.name}@{self.mtime_ns}"
+        """Identifies this version of the file: path below the inbox and modification time."""
+        return (
+            f"{self.day}/{self.path.parent.name + '/' if self.kind == 'plants' else ''}"
+            f"{self.path.name}@{self.mtime_ns}"
+        )
 
 
 def scan(inbox: Path) -> list[InboxFile]:
-    """Every dated file in the inbox (not recursive), oldest first."""
+    """Every file in the inbox's day folders, oldest first (hidden files are ignored)."""
     if not inbox.is_dir():
         return []
     files = []
-    for path in inbox.iterdir():
-        match = DAY.search(path.name)
-        if (
-            not path.is_file()
-            or path.suffix.lower() not in SUFFIXES
-            or not match
-            or path.name.startswith(".")
-        ):
+    for day_dir in inbox.iterdir():
+        if not day_dir.is_dir() or not DAY.match(day_dir.name):
             continue
-        kind = "workloads" if "workload" in path.name.lower() else "plants"
-        files.append(InboxFile(path, match.group(1), kind, path.stat().st_mtime_ns))
-    return sorted(files, key=lambda f: (f.mtime_ns, f.path.name))
+        day = day_dir.name
+        plants = day_dir / "plants"
+        if plants.is_dir():
+            files += [
+                InboxFile(p, day, "plants", p.stat().st_mtime_ns)
+                for p in plants.glob("*.csv")
+                if p.is_file() and not p.name.startswith(".")
+            ]
+        files += [
+            InboxFile(p, day, "workloads", p.stat().st_mtime_ns)
+            for p in day_dir.iterdir()
+            if p.is_file()
+            and "workload" in p.name.lower()
+            and p.suffix.lower() in WORKLOAD_SUFFIXES
+            and not p.name.startswith(".")
+        ]
+    return sorted(files, key=lambda f: (f.mtime_ns, str(f.path)))
 
 
-def newest_for_day(files: list[InboxFile], day: str) -> dict[str, InboxFile]:
-    """The newest file of each kind for ``day``."""
-    newest: dict[str, InboxFile] = {}
+def day_files(files: list[InboxFile], day: str) -> dict[str, list[InboxFile]]:
+    """The day's plant files and workload files (each list oldest first)."""
+    out: dict[str, list[InboxFile]] = {}
     for f in files:
         if f.day == day:
-            newest[f.kind] = f  # files are sorted oldest first
-    return newest
+            out.setdefault(f.kind, []).append(f)
+    return out
 
 
-def run_config_for(newest: dict[str, InboxFile]) -> dict:
+def run_config_for(found: dict[str, list[InboxFile]]) -> dict:
     """Run config pointing the day's forecast resource at its inbox files."""
     config = {}
-    if "plants" in newest:
-        config["plant_forecast_file"] = str(newest["plants"].path)
-    if "workloads" in newest:
-        config["workload_file"] = str(newest["workloads"].path)
+    if found.get("plants"):
+        config["plant_forecast_dir"] = str(found["plants"][0].path.parent)
+    if found.get("workloads"):
+        config["workload_file"] = str(found["workloads"][-1].path)
     return {"resources": {"forecast": {"config": config}}} if config else {}
+
+
+def run_key_for(day: str, found: dict[str, list[InboxFile]]) -> str:
+    """A run key naming the day and every file version the run uses."""
+    used = sorted(f.key for files in found.values() for f in files)
+    return f"inbox-{day}-" + "+".join(used)

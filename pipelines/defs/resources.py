@@ -29,8 +29,9 @@ class ForecastSettings(dg.ConfigurableResource):
     offline and deterministic), ``synthetic``, a folder of Open-Meteo JSON files
     or an http(s) URL of an Open-Meteo-compatible API. ``workload_file`` is a
     workload queue file; empty means the offline queue of the fleet description.
-    ``plant_forecast_file`` is a file of 96-point plant forecasts that replaces
-    the weather-driven renewable forecast (the inbox sensor sets it).
+    ``plant_forecast_dir`` is a folder of plant 96-point forecasts
+    ``<plant id>.csv`` that replace those plants' weather-based power (the
+    inbox sensor sets it).
     ``inbox_dir`` is the folder the inbox sensor watches for plant 96-point
     forecasts and workload files.
     """
@@ -39,7 +40,7 @@ class ForecastSettings(dg.ConfigurableResource):
     source: str = ""
     scenarios: int = 3
     workload_file: str = ""
-    plant_forecast_file: str = ""
+    plant_forecast_dir: str = ""
     inbox_dir: str = str(REPO_ROOT / "data" / "inbox")
 
     def fleet_config_path(self) -> Path:

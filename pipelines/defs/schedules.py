@@ -25,10 +25,10 @@ def nightly_plan(
     context: dg.ScheduleEvaluationContext, forecast: ForecastSettings
 ) -> dg.RunRequest:
     day = (context.scheduled_execution_time + dt.timedelta(days=1)).strftime("%Y-%m-%d")
-    newest = inbox.newest_for_day(inbox.scan(forecast.inbox()), day)
+    found = inbox.day_files(inbox.scan(forecast.inbox()), day)
     return dg.RunRequest(
         run_key=f"nightly-{day}",
         partition_key=day,
-        run_config=inbox.run_config_for(newest),
+        run_config=inbox.run_config_for(found),
         tags={"suandian/trigger": "nightly"},
     )

@@ -1,7 +1,7 @@
 """Re-plan a day when new plant forecasts or workload files land in the inbox.
 
 The cursor is a JSON map of every file version already handled
-(``name@mtime_ns``), so a file is acted on once, a changed file again, and a
+(``<day>/<file>@mtime_ns``), so a file is acted on once, a changed file again, and a
 file whose day is not yet a partition waits for its partition instead of
 being skipped for good. Run keys name the day and the file versions the run
 uses, so the same files never trigger the same day twice.
@@ -40,13 +40,12 @@ def inbox_sensor(context: dg.SensorEvaluationContext, forecast: ForecastSettings
         return dg.SkipReason(reason)
     requests = []
     for day in sorted({f.day for f in ready}):
-        newest = inbox.newest_for_day(files, day)
-        used = "+".join(newest[k].key for k in sorted(newest))
+        found = inbox.day_files(files, day)
         requests.append(
             dg.RunRequest(
-                run_key=f"inbox-{day}-{used}",
+                run_key=inbox.run_key_for(day, found),
                 partition_key=day,
-                run_config=inbox.run_config_for(newest),
+                run_config=inbox.run_config_for(found),
                 tags={"suandian/trigger": "inbox"},
             )
         )

@@ -38,14 +38,19 @@ def test_nightly_schedule_plans_next_day(tmp_path):
     assert request.run_config == {}
 
 
-def test_nightly_schedule_picks_newest_inbox_files(tmp_path):
-    older = tmp_path / "plants_2026-11-24_v1.csv"
-    newer = tmp_path / "plants_2026-11-24_v2.csv"
-    work = tmp_path / "workloads_2026-11-24.json"
-    for i, path in enumerate((older, newer, work)):
-        path.write_text("x")
-        os.utime(path, ns=(1_000_000_000 * (i + 1),) * 2)
-    (tmp_path / "plants_2026-11-25.csv").write_text("other day")
+def _drop(path, text="x", second=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    if second is not None:
+        os.utime(path, ns=(1_000_000_000 * second,) * 2)
+    return path
+
+
+def test_nightly_schedule_uses_inbox_files_of_its_day(tmp_path):
+    plants = _drop(tmp_path / "2026-11-24" / "plants" / "huanxian-wind-1.csv", second=1)
+    _drop(tmp_path / "2026-11-24" / "workloads_v1.json", second=2)
+    newer = _drop(tmp_path / "2026-11-24" / "workloads_v2.json", second=3)
+    _drop(tmp_path / "2026-11-25" / "workloads.json", second=4)
     context = dg.build_schedule_context(
         scheduled_execution_time=dt.datetime(2026, 11, 23, 21, 0, tzinfo=SHANGHAI),
         resources={"forecast": ForecastSettings(inbox_dir=str(tmp_path))},
@@ -54,7 +59,9 @@ def test_nightly_schedule_picks_newest_inbox_files(tmp_path):
     [request] = nightly_plan.evaluate_tick(context).run_requests
     assert request.run_config == {
         "resources": {
-            "forecast": {"config": {"plant_forecast_file": str(newer), "workload_file": str(work)}}
+            "forecast": {
+                "config": {"plant_forecast_dir": str(plants.parent), "workload_file": str(newer)}
+            }
         }
     }
 
@@ -74,45 +81,42 @@ def test_inbox_sensor_run_keys_and_cursor(tmp_path):
         first = _tick(instance, tmp_path, None)
         assert not first.run_requests and first.skip_message == "no new inbox files"
 
-        plants = tmp_path / "plants_2026-11-20.csv"
-        plants.write_text("step,mw\n")
-        (tmp_path / "notes.txt").write_text("ignored: no day, wrong suffix")
+        plant = _drop(tmp_path / "2026-11-20" / "plants" / "huanxian-wind-1.csv", second=5)
+        _drop(tmp_path / "2026-11-20" / "notes.txt")  # ignored: neither kind
+        _drop(tmp_path / "stray.csv")  # ignored: not in a day folder
         tick = _tick(instance, tmp_path, None)
         [request] = tick.run_requests
         assert request.partition_key == "2026-11-20"
-        assert request.run_key.startswith("inbox-2026-11-20-plants_2026-11-20.csv@")
+        assert (
+            request.run_key == "inbox-2026-11-20-2026-11-20/plants/huanxian-wind-1.csv@5000000000"
+        )
         assert request.run_config["resources"]["forecast"]["config"] == {
-            "plant_forecast_file": str(plants)
+            "plant_forecast_dir": str(plant.parent)
         }
-        cursor = tick.cursor
-        assert json.loads(cursor) == [f"plants_2026-11-20.csv@{plants.stat().st_mtime_ns}"]
+        assert json.loads(tick.cursor) == ["2026-11-20/plants/huanxian-wind-1.csv@5000000000"]
 
         # the same file never triggers twice
-        again = _tick(instance, tmp_path, cursor)
-        assert not again.run_requests
+        assert not _tick(instance, tmp_path, tick.cursor).run_requests
 
-        # a workload file for the same day re-runs it with both files
-        work = tmp_path / "workload_queue_2026-11-20.json"
-        work.write_text("[]")
-        tick = _tick(instance, tmp_path, cursor)
-        [request] = tick.run_requests
-        assert request.run_config["resources"]["forecast"]["config"] == {
-            "plant_forecast_file": str(plants),
+        # a workload file for the same day re-runs it with both inputs, under a new run key
+        work = _drop(tmp_path / "2026-11-20" / "workload_queue.json", "[]", second=6)
+        tick2 = _tick(instance, tmp_path, tick.cursor)
+        [request2] = tick2.run_requests
+        assert request2.run_config["resources"]["forecast"]["config"] == {
+            "plant_forecast_dir": str(plant.parent),
             "workload_file": str(work),
         }
-        assert (
-            request.run_key != f"inbox-2026-11-20-plants_2026-11-20.csv@{plants.stat().st_mtime_ns}"
-        )
+        assert request2.run_key != request.run_key
 
         # a rewritten file (new mtime) counts as new
-        os.utime(plants, ns=(plants.stat().st_mtime_ns + 10**9,) * 2)
-        tick2 = _tick(instance, tmp_path, tick.cursor)
-        assert [r.partition_key for r in tick2.run_requests] == ["2026-11-20"]
+        os.utime(plant, ns=(7_000_000_000,) * 2)
+        tick3 = _tick(instance, tmp_path, tick2.cursor)
+        assert [r.partition_key for r in tick3.run_requests] == ["2026-11-20"]
+        assert tick3.run_requests[0].run_key not in {request.run_key, request2.run_key}
 
 
 def test_inbox_sensor_waits_for_future_partition(tmp_path):
-    far = tmp_path / "plants_2099-01-01.csv"
-    far.write_text("x")
+    _drop(tmp_path / "2099-01-01" / "workloads.json")
     with dg.instance_for_test() as instance:
         tick = _tick(instance, tmp_path, None)
         assert not tick.run_requests

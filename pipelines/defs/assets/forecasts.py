@@ -49,6 +49,18 @@ def fleet(forecast: ForecastSettings):
 
 def frame_metadata(frame: Any) -> dict[str, Any]:
     """Row count, columns and a small preview of a DataFrame (or a dict of them)."""
+    if (
+        isinstance(frame, dict)
+        and frame
+        and all(isinstance(v, pd.DataFrame) for v in frame.values())
+    ):
+        first = next(iter(frame.values()))
+        return {
+            "frames": dg.MetadataValue.int(len(frame)),
+            "keys": dg.MetadataValue.text(", ".join(map(str, frame))[:500]),
+            "rows_per_frame": dg.MetadataValue.int(len(first)),
+            "columns": dg.MetadataValue.text(", ".join(map(str, first.columns))[:500]),
+        }
     if isinstance(frame, pd.DataFrame):
         return {
             "dagster/row_count": dg.MetadataValue.int(len(frame)),
@@ -84,9 +96,12 @@ def weather_forecast(context: dg.AssetExecutionContext, forecast: ForecastSettin
     day = delivery_day(context)
     config = fleet(forecast)
     weather = from_source(
-        f"weather source {forecast.source!r}", lambda: weather_step(config, day, forecast.source)
+        f"weather source {forecast.source!r}",
+        lambda: weather_step(config, day, forecast.source or None),
     )
-    context.add_output_metadata({"source": forecast.source, **frame_metadata(weather)})
+    context.add_output_metadata(
+        {"source": forecast.source or config.weather.source, **frame_metadata(weather)}
+    )
     return weather
 
 
@@ -102,27 +117,30 @@ def renewable_forecast(
     context: dg.AssetExecutionContext, forecast: ForecastSettings, weather_forecast: Any
 ):
     """Available power per plant and scenario [MW], 96 steps: pvlib and windpowerlib chains
-    on the weather, spread into scenarios; or the plant 96-point file from the inbox."""
-    import models.forecast as fc
+    on the weather (or a plant's own 96-point file from the inbox), spread into
+    scenarios by the forecast-error model."""
+    from models.forecast.renewable import renewable_forecast as renewable_step
 
     day = delivery_day(context)
     config = fleet(forecast)
-    if forecast.plant_forecast_file:
-        source = forecast.plant_forecast_file
-        power = from_source(
-            f"plant forecast file {source}",
-            lambda: fc.plant_forecasts(config, day, source, forecast.scenarios),
-        )
-    else:
-        source = "weather"
-        power = from_source(
-            "renewable forecast",
-            lambda: fc.renewable_forecast(config, weather_forecast, day, forecast.scenarios),
-        )
-    context.add_output_metadata(
-        {"source": source, "scenarios": forecast.scenarios, **frame_metadata(power)}
+    plant_dir = forecast.plant_forecast_dir or None
+    result = from_source(
+        "renewable forecast" + (f" with plant files from {plant_dir}" if plant_dir else ""),
+        lambda: renewable_step(config, weather_forecast, day, forecast.scenarios, plant_dir),
     )
-    return power
+    daily = result.point_mw.sum() * 0.25
+    context.add_output_metadata(
+        {
+            "scenarios": dg.MetadataValue.int(len(result.scenarios)),
+            "plant_files": dg.MetadataValue.text(", ".join(result.overridden) or "none"),
+            "expected_mwh": dg.MetadataValue.float(float(daily.sum())),
+            "per_plant_mwh": dg.MetadataValue.md(
+                "| plant | point forecast MWh |\n|---|---:|\n"
+                + "\n".join(f"| {p} | {v:,.1f} |" for p, v in daily.items())
+            ),
+        }
+    )
+    return result
 
 
 @dg.asset(
