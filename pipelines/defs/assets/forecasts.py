@@ -155,14 +155,30 @@ def datacenter_conditions(
 ):
     """PUE per data centre and step from the forecast air temperature, and the inflexible
     IT load [MW] each data centre must carry."""
-    from models.forecast import datacenter_conditions as conditions_step
+    from models.forecast.datacentres import datacenter_conditions as conditions_step
 
     config = fleet(forecast)
     conditions = from_source(
         "data-centre conditions",
         lambda: conditions_step(config, weather_forecast, delivery_day(context)),
     )
-    context.add_output_metadata(frame_metadata(conditions))
+    rows = [
+        f"| {dc['id']} | {sum(dc['pue']) / len(dc['pue']):.3f} | {max(dc['pue']):.3f} | "
+        f"{sum(dc['inflexible_mw']) * 0.25:,.1f} |"
+        for dc in conditions
+    ]
+    context.add_output_metadata(
+        {
+            "datacenters": dg.MetadataValue.int(len(conditions)),
+            "inflexible_mwh": dg.MetadataValue.float(
+                float(sum(sum(dc["inflexible_mw"]) for dc in conditions) * 0.25)
+            ),
+            "conditions": dg.MetadataValue.md(
+                "| data centre | mean PUE | max PUE | inflexible MWh |\n|---|---:|---:|---:|\n"
+                + "\n".join(rows)
+            ),
+        }
+    )
     return conditions
 
 
