@@ -1,0 +1,305 @@
+"""One weather frame per plant on the delivery day's 15-minute grid, whatever the source.
+
+A *weather frame* has the 96 step starts of the delivery day (Asia/Shanghai) as
+its index; each row holds the weather representative of that step (the value
+at the step's midpoint). Its columns are windpowerlib's (variable, height in m)
+pairs, in windpowerlib's units:
+
+=====================  ======  ==========================================
+column                 unit    meaning
+=====================  ======  ==========================================
+``("temperature", 2)``  K      air temperature at 2 m
+``("pressure", 0)``     Pa     air pressure at the plant's ground level
+``("wind_speed", h)``   m/s    wind speed at h m above ground (one or more)
+``("ghi", 0)``          W/m²   global horizontal irradiance (step mean)
+``("dni", 0)``          W/m²   direct normal irradiance (step mean)
+``("dhi", 0)``          W/m²   diffuse horizontal irradiance (step mean)
+=====================  ======  ==========================================
+
+Sources (``synthetic.py``, ``openmeteo.py``) implement :class:`WeatherSource`;
+:func:`weather_forecast` picks one and returns a frame per plant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+from pvlib import irradiance, solarposition
+
+from models.forecast.errors import ForecastInputError, ForecastInputWarning
+from models.forecast.fleet import FleetConfig, Site
+
+TZ = "Asia/Shanghai"
+STEP_MINUTES = 15
+STEPS = 96
+_STEP = pd.Timedelta(minutes=STEP_MINUTES)
+
+
+def step_index(day: dt.date) -> pd.DatetimeIndex:
+    """The 96 step starts of ``day`` in Asia/Shanghai."""
+    start = pd.Timestamp(day).tz_localize(TZ)
+    return pd.date_range(start, periods=STEPS, freq=_STEP)
+
+
+def step_midpoints(day: dt.date) -> pd.DatetimeIndex:
+    """The midpoints of the 96 steps of ``day`` (where physics is evaluated)."""
+    return step_index(day) + _STEP / 2
+
+
+class WeatherSource(Protocol):
+    """Anything that gives a plant's weather frame for a delivery day."""
+
+    name: str
+
+    def fetch(self, site: Site, day: dt.date) -> pd.DataFrame:
+        """Return the weather frame of ``site`` for ``day`` (see module docstring)."""
+        ...
+
+
+def to_steps(
+    times: pd.DatetimeIndex,
+    values: np.ndarray,
+    day: dt.date,
+    *,
+    label: str,
+    shift: pd.Timedelta | None = None,
+    max_gap_hours: float = 1.0,
+    nonnegative: bool = False,
+) -> np.ndarray:
+    """Check one native series and bring it to the step midpoints of ``day``.
+
+    Parameters
+    ----------
+    times : DatetimeIndex
+        tz-aware sample times, strictly increasing.
+    values : ndarray
+        samples; NaN marks a gap.
+    day : date
+        delivery day.
+    label : str
+        ``"file: variable"``, used in every message.
+    shift : Timedelta, optional
+        added to ``times`` first (e.g. minus half an interval for backward means).
+    max_gap_hours : float
+        longest run of NaN, in hours of samples, that is interpolated (with a
+        :class:`ForecastInputWarning`); longer runs are an error.
+    nonnegative : bool
+        whether a negative sample is an error.
+
+    Returns
+    -------
+    ndarray of 96 floats
+
+    Raises
+    ------
+    ForecastInputError
+        duplicated or decreasing times, a day not covered, a long NaN gap or a
+        negative value; the message names ``label``, the time and the rule.
+    """
+    values = np.asarray(values, dtype=float)
+    if len(times) < 2:
+        raise ForecastInputError(f"{label}: fewer than two samples")
+    diffs = np.diff(times.asi8)
+    if (diffs <= 0).any():
+        i = int(np.argmax(diffs <= 0)) + 1
+        rule = "duplicated" if diffs[i - 1] == 0 else "earlier than the one before (not monotonic)"
+        raise ForecastInputError(f"{label}: timestamp {_local(times[i])} is {rule}")
+    interval = pd.Timedelta(int(np.median(diffs)), unit="ns")
+    day_start = pd.Timestamp(day).tz_localize(TZ)
+    day_end = day_start + pd.Timedelta(days=1)
+    need_from, need_to = day_start, day_end - interval
+    if times[0] > need_from or times[-1] < need_to:
+        raise ForecastInputError(
+            f"{label}: times {_local(times[0])} to {_local(times[-1])} do not cover the "
+            f"delivery day {day.isoformat()} ({_local(need_from)} to {_local(need_to)} "
+            "Asia/Shanghai needed; is the file for another day or in the wrong time zone?)"
+        )
+    window = (times >= need_from - interval) & (times <= day_end + interval)
+    t, v = times[window], values[window]
+    bad = np.isnan(v)
+    if bad.any():
+        _check_gaps(t, bad, interval, label, max_gap_hours)
+        good = ~bad
+        if good.sum() < 2:
+            raise ForecastInputError(f"{label}: no valid samples on {day.isoformat()}")
+        v = np.interp(t.asi8, t.asi8[good], v[good])
+    if nonnegative and (v < 0).any():
+        i = int(np.argmax(v < 0))
+        raise ForecastInputError(
+            f"{label}: negative value {v[i]:g} at {_local(t[i])} (must be >= 0)"
+        )
+    if shift is not None:
+        t = t + shift
+    target = step_midpoints(day)
+    return np.interp(target.asi8, t.asi8, v)
+
+
+def _check_gaps(t, bad, interval, label, max_gap_hours) -> None:
+    """Warn about short NaN runs, raise on long ones."""
+    edges = np.diff(np.concatenate([[0], bad.astype(int), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    for s, e in zip(starts, ends, strict=True):
+        hours = (e - s) * interval / pd.Timedelta(hours=1)
+        span = f"{_local(t[s])} to {_local(t[e - 1])}"
+        if hours > max_gap_hours + 1e-9:
+            raise ForecastInputError(
+                f"{label}: NaN gap {span} ({hours:g} h) cannot be filled "
+                f"(gaps of at most {max_gap_hours:g} h are interpolated)"
+            )
+        warnings.warn(
+            f"{label}: NaN gap {span} ({hours:g} h) interpolated",
+            ForecastInputWarning,
+            stacklevel=3,
+        )
+
+
+def _local(ts: pd.Timestamp) -> str:
+    return ts.tz_convert(TZ).strftime("%Y-%m-%d %H:%M%z")
+
+
+def complete_irradiance(frame: pd.DataFrame, site: Site) -> pd.DataFrame:
+    """Add DNI and DHI by the Erbs decomposition where only GHI is known.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        weather frame with ``("ghi", 0)`` [W/m²].
+    site : Site
+        location of the plant.
+
+    Returns
+    -------
+    DataFrame with ``("dni", 0)`` and ``("dhi", 0)``.
+
+    References
+    ----------
+    Erbs, Klein & Duffie (1982), Solar Energy 28(4), 293-302,
+    doi:10.1016/0038-092X(82)90302-4, via :func:`pvlib.irradiance.erbs`.
+    """
+    if ("ghi", 0) not in frame or (("dni", 0) in frame and ("dhi", 0) in frame):
+        return frame
+    times = frame.index + _STEP / 2
+    zenith = solarposition.get_solarposition(times, site.latitude, site.longitude, site.altitude_m)
+    parts = irradiance.erbs(
+        frame[("ghi", 0)].to_numpy(), zenith["zenith"].to_numpy(), times.day_of_year.to_numpy()
+    )
+    frame = frame.copy()
+    frame[("dni", 0)] = np.asarray(parts["dni"], dtype=float)
+    frame[("dhi", 0)] = np.asarray(parts["dhi"], dtype=float)
+    return frame
+
+
+def wind_heights(frame: pd.DataFrame) -> list[float]:
+    """Heights [m] at which ``frame`` has wind speed, ascending."""
+    return sorted(h for v, h in frame.columns if v == "wind_speed")
+
+
+def hub_wind_speed(frame: pd.DataFrame, hub_height_m: float) -> pd.Series:
+    """Wind speed at hub height from the heights the weather has.
+
+    Interpolates linearly between the nearest heights around the hub
+    (:func:`windpowerlib.tools.linear_interpolation_extrapolation`) when the hub
+    lies between measured heights; above the highest height it extrapolates
+    with the Hellman power law (:func:`windpowerlib.wind_speed.hellman`) whose
+    exponent is the shear between the two highest heights of each step (clipped
+    to [0.05, 0.45]; 1/7 with a single height).
+
+    Returns
+    -------
+    Series [m/s]
+    """
+    from windpowerlib import tools
+    from windpowerlib import wind_speed as ws
+
+    heights = wind_heights(frame)
+    if not heights:
+        raise ForecastInputError("weather has no wind speed")
+    if hub_height_m in heights:
+        return frame[("wind_speed", hub_height_m)].astype(float)
+    if len(heights) >= 2 and heights[0] <= hub_height_m <= heights[-1]:
+        df = frame[[("wind_speed", h) for h in heights]].copy()
+        df.columns = pd.Index(heights)
+        return tools.linear_interpolation_extrapolation(df, hub_height_m).astype(float)
+    if hub_height_m < heights[0]:
+        ref = heights[0]
+        exponent = 1 / 7
+        if len(heights) >= 2:
+            exponent = _shear(frame, heights[0], heights[1])
+    else:
+        ref = heights[-1]
+        exponent = 1 / 7 if len(heights) == 1 else _shear(frame, heights[-2], heights[-1])
+    return ws.hellman(
+        frame[("wind_speed", ref)].astype(float), ref, hub_height_m, hellman_exponent=exponent
+    )
+
+
+def _shear(frame: pd.DataFrame, low: float, high: float) -> pd.Series:
+    v_low = frame[("wind_speed", low)].to_numpy(dtype=float)
+    v_high = frame[("wind_speed", high)].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = np.log(v_high / v_low) / np.log(high / low)
+    alpha = np.where((v_low > 0.5) & (v_high > 0.5) & np.isfinite(alpha), alpha, 1 / 7)
+    return pd.Series(np.clip(alpha, 0.05, 0.45), index=frame.index)
+
+
+def make_source(config: FleetConfig, weather: str | Path | WeatherSource | None) -> WeatherSource:
+    """The source for ``weather`` (a directory, an http(s) URL, "synthetic"), or the config's."""
+    from models.forecast.openmeteo import OpenMeteoFileSource, OpenMeteoHttpSource
+    from models.forecast.synthetic import SyntheticSource
+
+    if weather is not None and not isinstance(weather, str | Path):
+        return weather
+    wcfg = config.weather
+    if weather is None:
+        if wcfg.source == "files":
+            if not wcfg.directory:
+                raise ForecastInputError(
+                    f"{config.source}: weather.directory: needed when source = 'files'"
+                )
+            return OpenMeteoFileSource(config.resolve(wcfg.directory), config)
+        if wcfg.source == "http":
+            if not wcfg.url:
+                raise ForecastInputError(
+                    f"{config.source}: weather.url: needed when source = 'http'"
+                )
+            return OpenMeteoHttpSource(wcfg.url, config)
+        return SyntheticSource(config)
+    text = str(weather)
+    if text == "synthetic":
+        return SyntheticSource(config)
+    if text.startswith(("http://", "https://")):
+        return OpenMeteoHttpSource(text, config)
+    return OpenMeteoFileSource(Path(text), config)
+
+
+def weather_forecast(
+    config: FleetConfig, day: dt.date, source: str | Path | WeatherSource | None = None
+) -> dict[str, pd.DataFrame]:
+    """Weather frames of every plant for the delivery day.
+
+    Parameters
+    ----------
+    config : FleetConfig
+    day : date
+        delivery day (Asia/Shanghai).
+    source : str, Path or WeatherSource, optional
+        a directory of Open-Meteo JSON files ``<plant id>.json``, an http(s)
+        base URL of an Open-Meteo-compatible API, ``"synthetic"``, a source
+        object, or ``None`` for the config's ``[weather]`` choice (synthetic by
+        default).
+
+    Returns
+    -------
+    dict
+        plant id → weather frame (see the module docstring).
+    """
+    src = make_source(config, source)
+    check = getattr(src, "check_plants", None)
+    if check is not None:
+        check()
+    return {plant.id: complete_irradiance(src.fetch(plant, day), plant) for plant in config.plants}

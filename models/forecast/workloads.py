@@ -1,0 +1,289 @@
+"""The flexible workload queue of a delivery day: from a file, or a deterministic demo queue.
+
+File format
+-----------
+``<workloads dir>/<YYYY-MM-DD>.csv`` (or ``.json``), or any file given with
+``--workloads FILE``. CSV, UTF-8, header required, one workload per row::
+
+    id,energy_mwh,datacenters,earliest_start,deadline,max_mw,unserved_penalty_per_mwh
+    train-llm-a,120,dc01;dc02,00:00,24:00,12,3000
+
+============================  ==========================================================
+column                        meaning
+============================  ==========================================================
+``id``                        unique workload id
+``energy_mwh``                IT energy the workload needs [MWh], > 0
+``datacenters``               data centres it may run in, separated by ``;`` or spaces
+``earliest_start``            ``HH:MM`` local time on the delivery day, or an ISO time
+                              (naive = Asia/Shanghai); rounded up to the next step
+``deadline``                  ``HH:MM`` (``24:00`` = end of day) or ISO time; rounded
+                              down to a step boundary
+``max_mw``                    largest total IT power per step [MW], > 0
+``unserved_penalty_per_mwh``  penalty on energy left unserved [CNY/MWh], >= 0
+============================  ==========================================================
+
+JSON: ``{"workloads": [{...}]}`` or a bare list, with the same keys
+(``datacenters`` a list of ids or a string as above).
+
+When no file exists for the day, :func:`demo_queue` generates one from the date.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.forecast.datacentres import inflexible_mw
+from models.forecast.errors import ForecastInputError
+from models.forecast.fleet import FleetConfig
+from models.forecast.seeds import stable_rng
+from models.forecast.weather import STEP_MINUTES, STEPS, TZ
+
+COLUMNS = (
+    "id",
+    "energy_mwh",
+    "datacenters",
+    "earliest_start",
+    "deadline",
+    "max_mw",
+    "unserved_penalty_per_mwh",
+)
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?$")
+
+
+def find_workload_file(config: FleetConfig, day: dt.date, path: str | Path | None) -> Path | None:
+    """The workload file: ``path`` itself, or ``<dir>/<day>.csv|.json``; None if absent."""
+    if path is not None and not Path(path).is_dir():
+        p = Path(path)
+        if not p.is_file():
+            raise ForecastInputError(f"{p}: workload file not found")
+        return p
+    folder = Path(path) if path is not None else config.resolve(config.workloads.directory)
+    for ext in (".csv", ".json"):
+        candidate = folder / f"{day.isoformat()}{ext}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _minutes(value: Any, day: dt.date, where: str) -> float:
+    """Minutes after the delivery day's 00:00 (Asia/Shanghai)."""
+    text = str(value).strip()
+    m = _HHMM.match(text)
+    if m:
+        hours, minutes = int(m.group(1)), int(m.group(2))
+        if minutes >= 60 or hours > 24 or (hours == 24 and minutes):
+            raise ForecastInputError(f"{where}: {text!r} is not a time of day (00:00-24:00)")
+        return hours * 60.0 + minutes
+    try:
+        stamp = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ForecastInputError(f"{where}: {text!r} is not HH:MM or an ISO time") from None
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo(TZ)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=zone)
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    return (stamp - start).total_seconds() / 60.0
+
+
+def _number(value: Any, where: str, *, positive: bool) -> float:
+    if isinstance(value, bool):
+        raise ForecastInputError(f"{where}: {value!r} is not a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ForecastInputError(f"{where}: {value!r} is not a number") from None
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        rule = "> 0" if positive else ">= 0"
+        raise ForecastInputError(f"{where}: {value!r} must be a finite number {rule}")
+    return number
+
+
+def _record(row: dict[str, Any], where: str, day: dt.date, known: set[str]) -> dict:
+    missing = [c for c in COLUMNS if row.get(c) in (None, "")]
+    if missing:
+        raise ForecastInputError(f"{where}: missing {', '.join(missing)}")
+    extra = sorted(set(row) - set(COLUMNS))
+    if extra:
+        raise ForecastInputError(f"{where}: unknown key {', '.join(map(str, extra))}")
+    dcs = row["datacenters"]
+    if isinstance(dcs, str):
+        dcs = [d for d in re.split(r"[;,\s|]+", dcs) if d]
+    if not isinstance(dcs, list) or not dcs:
+        raise ForecastInputError(f"{where}: datacenters: needs at least one data centre")
+    for d in dcs:
+        if d not in known:
+            raise ForecastInputError(
+                f"{where}: datacenters: unknown data centre {d!r} "
+                f"(known: {', '.join(sorted(known))})"
+            )
+    if len(set(dcs)) != len(dcs):
+        raise ForecastInputError(f"{where}: datacenters: a data centre is listed twice")
+    start = _minutes(row["earliest_start"], day, f"{where}: earliest_start")
+    end = _minutes(row["deadline"], day, f"{where}: deadline")
+    release = max(0, math.ceil(start / STEP_MINUTES - 1e-9))
+    deadline = min(STEPS, math.floor(end / STEP_MINUTES + 1e-9))
+    if not release < deadline:
+        raise ForecastInputError(
+            f"{where}: earliest_start {row['earliest_start']} and deadline {row['deadline']} "
+            f"leave no whole 15-minute step on {day.isoformat()}"
+        )
+    return {
+        "id": str(row["id"]).strip(),
+        "energy_mwh": _number(row["energy_mwh"], f"{where}: energy_mwh", positive=True),
+        "datacenters": dcs,
+        "release_step": release,
+        "deadline_step": deadline,
+        "max_mw": _number(row["max_mw"], f"{where}: max_mw", positive=True),
+        "unserved_penalty_per_mwh": _number(
+            row["unserved_penalty_per_mwh"], f"{where}: unserved_penalty_per_mwh", positive=False
+        ),
+    }
+
+
+def read_workloads(path: Path, day: dt.date, known: set[str]) -> list[dict]:
+    """Read a workload file (CSV or JSON) into the contract's workload records."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ForecastInputError(f"{path}: cannot read workload file ({exc})") from None
+    rows: list[tuple[str, dict]] = []
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ForecastInputError(f"{path}: not valid JSON ({exc})") from None
+        items = data.get("workloads") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise ForecastInputError(f'{path}: expected a list or {{"workloads": [...]}}')
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise ForecastInputError(f"{path}: workloads[{i}]: not an object")
+            rows.append((f"{path}: workloads[{i}]", item))
+    else:
+        reader = csv.DictReader(text.splitlines())
+        header = [h.strip() for h in reader.fieldnames or []]
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise ForecastInputError(f"{path}: header lacks {', '.join(missing)}")
+        for line, row in enumerate(reader, start=2):
+            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                continue
+            if None in row:
+                raise ForecastInputError(f"{path}: row {line}: more fields than the header")
+            rows.append((f"{path}: row {line}", {k.strip(): v for k, v in row.items()}))
+    out, seen = [], set()
+    for where, row in rows:
+        rec = _record(row, where, day, known)
+        if rec["id"] in seen:
+            raise ForecastInputError(f"{where}: id {rec['id']!r} is duplicated")
+        seen.add(rec["id"])
+        out.append(rec)
+    return out
+
+
+def demo_queue(
+    config: FleetConfig, day: dt.date, datacenters: list[dict] | None = None
+) -> list[dict]:
+    """A deterministic demo queue for ``day`` (same date, same queue).
+
+    Three kinds of jobs: ``train`` (most of the day, 3-5 data centres), ``batch``
+    (4-12 h windows, 2-3 data centres) and ``etl`` (2-6 h, 1-2 data centres). Their
+    energies add up to ``energy_share_of_spare`` of the IT energy the data centres
+    have left after the inflexible load; each job's ``max_mw`` lets it finish in
+    50-90 % of its window and takes at most half of the spare power of its data
+    centres, so every job can be served in full.
+    """
+    demo = config.workloads.demo
+    rng = stable_rng(day, "workloads")
+    if datacenters is None:
+        loads = {dc.id: inflexible_mw(dc, day) for dc in config.datacenters}
+    else:
+        loads = {d["id"]: np.asarray(d["inflexible_mw"]) for d in datacenters}
+    caps = {dc.id: dc.capacity_mw for dc in config.datacenters}
+    ids = [dc.id for dc in config.datacenters]
+    spare_total = sum((caps[d] - loads[d]).sum() for d in ids) * STEP_MINUTES / 60.0
+    kinds = rng.choice(["train", "batch", "etl"], size=demo.jobs, p=[0.3, 0.4, 0.3])
+    jobs = []
+    for kind in kinds:
+        if kind == "train":
+            release, length = int(rng.integers(0, 9)), int(rng.integers(80, 97))
+            n_dc, weight = int(rng.integers(3, 6)), rng.lognormal(1.5, 0.4)
+        elif kind == "batch":
+            release, length = int(rng.integers(0, 61)), int(rng.integers(16, 49))
+            n_dc, weight = int(rng.integers(2, 4)), rng.lognormal(0.8, 0.4)
+        else:
+            release, length = int(rng.integers(0, 81)), int(rng.integers(8, 25))
+            n_dc, weight = int(rng.integers(1, 3)), rng.lognormal(0.0, 0.4)
+        deadline = min(STEPS, release + length)
+        dcs = sorted(rng.choice(ids, size=n_dc, replace=False).tolist())
+        jobs.append(
+            (
+                kind,
+                release,
+                deadline,
+                dcs,
+                weight,
+                rng.uniform(0.5, 0.9),
+                rng.uniform(
+                    demo.penalty_min_per_mwh,
+                    max(demo.penalty_min_per_mwh, demo.penalty_max_per_mwh),
+                ),
+            )
+        )
+    total_weight = sum(j[4] for j in jobs) or 1.0
+    out = []
+    for k, (kind, release, deadline, dcs, weight, fill, penalty) in enumerate(jobs):
+        hours = (deadline - release) * STEP_MINUTES / 60.0
+        spare_mw = sum(float(np.min(caps[d] - loads[d][release:deadline])) for d in dcs)
+        energy = demo.energy_share_of_spare * spare_total * weight / total_weight
+        max_mw = min(energy / (hours * fill), 0.5 * spare_mw)
+        energy = min(energy, 0.95 * max_mw * hours)
+        if energy <= 0.001 or max_mw <= 0.001:
+            continue
+        out.append(
+            {
+                "id": f"job-{k + 1:02d}-{kind}",
+                "energy_mwh": round(energy, 3),
+                "datacenters": dcs,
+                "release_step": release,
+                "deadline_step": deadline,
+                "max_mw": round(max_mw, 3),
+                "unserved_penalty_per_mwh": round(float(penalty), 2),
+            }
+        )
+    return out
+
+
+def workload_queue(
+    config: FleetConfig,
+    day: dt.date,
+    path: str | Path | None = None,
+    datacenters: list[dict] | None = None,
+) -> list[dict]:
+    """The contract's workload records for the delivery day.
+
+    Parameters
+    ----------
+    config : FleetConfig
+    day : date
+    path : str or Path, optional
+        a workload file, or a folder holding ``<YYYY-MM-DD>.csv|.json``; ``None``
+        looks in the config's ``[workloads] directory``. No file for the day →
+        :func:`demo_queue`.
+    datacenters : list of dict, optional
+        the day's data-centre records (for the demo queue's spare capacity).
+    """
+    found = find_workload_file(config, day, path)
+    if found is None:
+        return demo_queue(config, day, datacenters)
+    return read_workloads(found, day, {dc.id for dc in config.datacenters})
