@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
         import dagster as dg
 
-        from pipelines.definitions import defs
+        from pipelines.definitions import ASSETS, CHECKS
         from pipelines.defs.resources import Publisher, SolverSettings, default_resources
 
         imported = time.perf_counter()
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         with dg.DagsterInstance.get() as instance:
             t0 = time.perf_counter()
             result = dg.materialize(
-                list(defs.resolve_asset_graph().assets_defs),
+                [*ASSETS, *CHECKS],
                 partition_key=args.day,
                 resources=resources,
                 instance=instance,

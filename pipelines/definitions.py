@@ -26,9 +26,12 @@ def executor() -> dg.ExecutorDefinition:
     raise ValueError(f"SUANDIAN_EXECUTOR={name!r}: expected 'multiprocess' or 'in_process'")
 
 
+ASSETS = dg.load_assets_from_modules([forecasts, instance, plan, report])
+CHECKS = dg.load_asset_checks_from_modules([checks])
+
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([forecasts, instance, plan, report]),
-    asset_checks=dg.load_asset_checks_from_modules([checks]),
+    assets=ASSETS,
+    asset_checks=CHECKS,
     jobs=[plan_day],
     schedules=[schedules.nightly_plan],
     sensors=[sensors.inbox_sensor],

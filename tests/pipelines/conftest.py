@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.definitions import defs
+from pipelines.definitions import ASSETS, CHECKS
 from pipelines.defs.resources import ForecastSettings, PlanLimits, Publisher, SolverSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,8 +39,7 @@ concurrency:
 
 
 def all_assets_and_checks() -> list:
-    graph = defs.resolve_asset_graph()
-    return [*graph.assets_defs]
+    return [*ASSETS, *CHECKS]
 
 
 def resources(runs_dir: Path, **solver) -> dict:

@@ -190,17 +190,34 @@ def datacenter_conditions(
     code_version="1",
     retry_policy=SOURCE_RETRY,
 )
-def workload_queue(context: dg.AssetExecutionContext, forecast: ForecastSettings):
-    """Flexible workloads of the day (energy, windows, data centres, rate limits), from the
-    configured workload file or the offline queue."""
-    from models.forecast import workload_queue as queue_step
+def workload_queue(
+    context: dg.AssetExecutionContext, forecast: ForecastSettings, datacenter_conditions: list
+) -> list:
+    """Flexible workloads of the day (energy, window, data centres, rate limit, penalty),
+    from the configured workload file, or the offline demo queue sized to the data
+    centres' spare capacity."""
+    from models.forecast.workloads import workload_queue as queue_step
 
     path = forecast.workload_file or None
     queue = from_source(
         f"workload file {path}" if path else "workload queue",
-        lambda: queue_step(fleet(forecast), delivery_day(context), path),
+        lambda: queue_step(fleet(forecast), delivery_day(context), path, datacenter_conditions),
     )
-    context.add_output_metadata({"source": path or "offline", **frame_metadata(queue)})
+    rows = [
+        f"| {w['id']} | {w['energy_mwh']:,.1f} | {w['release_step']}-{w['deadline_step']} | "
+        f"{', '.join(w['datacenters'])} |"
+        for w in queue[:40]
+    ]
+    context.add_output_metadata(
+        {
+            "source": dg.MetadataValue.text(path or "configured folder, else demo queue"),
+            "workloads": dg.MetadataValue.int(len(queue)),
+            "energy_mwh": dg.MetadataValue.float(float(sum(w["energy_mwh"] for w in queue))),
+            "queue": dg.MetadataValue.md(
+                "| workload | MWh | steps | data centres |\n|---|---:|---|---|\n" + "\n".join(rows)
+            ),
+        }
+    )
     return queue
 
 
@@ -211,11 +228,20 @@ def workload_queue(context: dg.AssetExecutionContext, forecast: ForecastSettings
     kinds={"python"},
     code_version="1",
 )
-def grid_tariff(context: dg.AssetExecutionContext, forecast: ForecastSettings):
-    """Import and export prices per step [CNY/MWh], limits and emission factor of the grid
-    connection for the day."""
-    from models.forecast import grid_tariff as tariff_step
+def grid_tariff(context: dg.AssetExecutionContext, forecast: ForecastSettings) -> dict:
+    """The grid connection for the day: time-of-use import price and export price per step
+    [CNY/MWh], import and export limits, emission factor and carbon price."""
+    from models.forecast.tariff import grid_tariff as tariff_step
 
     tariff = from_source("grid tariff", lambda: tariff_step(fleet(forecast), delivery_day(context)))
-    context.add_output_metadata(frame_metadata(tariff))
+    prices = tariff["import_price"]
+    context.add_output_metadata(
+        {
+            "import_price_min": dg.MetadataValue.float(float(min(prices))),
+            "import_price_mean": dg.MetadataValue.float(float(sum(prices) / len(prices))),
+            "import_price_max": dg.MetadataValue.float(float(max(prices))),
+            "import_limit_mw": dg.MetadataValue.float(float(tariff["import_limit_mw"])),
+            "export_limit_mw": dg.MetadataValue.float(float(tariff["export_limit_mw"])),
+        }
+    )
     return tariff

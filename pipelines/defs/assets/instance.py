@@ -18,8 +18,8 @@ from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import ForecastSettings, Publisher
 
 
-def invalid_instance_failure(day: str, exc: InstanceError) -> dg.Failure:
-    problems = list(exc.problems)
+def invalid_instance_failure(day: str, problems: list[str]) -> dg.Failure:
+    problems = [p for p in problems if p.strip()]
     return dg.Failure(
         description=f"The instance for {day} is invalid ({len(problems)} problem(s)):\n"
         + "\n".join(problems),
@@ -73,7 +73,7 @@ def dispatch_instance(
     )
     context.add_output_metadata(
         {
-            "path": dg.MetadataValue.path(str(path)),
+            "instance_json": dg.MetadataValue.path(str(path)),
             "name": instance.name,
             "datacenters": len(instance.datacenters),
             "workloads": len(instance.workloads),
