@@ -144,7 +144,7 @@ def _times(block: dict, units: dict, offset: int, label: str) -> pd.DatetimeInde
     index = pd.DatetimeIndex(stamps)
     if index.tz is None:
         index = index.tz_localize(dt.timezone(dt.timedelta(seconds=offset)))
-    return index.tz_convert(TZ)
+    return index.tz_convert(TZ).as_unit("ns")
 
 
 def _values(block: dict, name: str, n: int, label: str) -> np.ndarray:
@@ -242,7 +242,7 @@ def parse_response(
             values = _to_si(key[0], _values(block, name, len(times), where), units.get(name), where)
             is_rad = key[0] in ("ghi", "dni", "dhi")
             interval = (
-                pd.Timedelta(int(np.median(np.diff(times.asi8))), unit="ns")
+                pd.Timedelta(int(np.median(np.diff(times.as_unit("ns").asi8))), unit="ns")
                 if len(times) > 1
                 else None
             )

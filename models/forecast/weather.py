@@ -43,7 +43,7 @@ _STEP = pd.Timedelta(minutes=STEP_MINUTES)
 def step_index(day: dt.date) -> pd.DatetimeIndex:
     """The 96 step starts of ``day`` in Asia/Shanghai."""
     start = pd.Timestamp(day).tz_localize(TZ)
-    return pd.date_range(start, periods=STEPS, freq=_STEP)
+    return pd.date_range(start, periods=STEPS, freq=_STEP).as_unit("ns")
 
 
 def step_midpoints(day: dt.date) -> pd.DatetimeIndex:
@@ -102,6 +102,7 @@ def to_steps(
         negative value; the message names ``label``, the time and the rule.
     """
     values = np.asarray(values, dtype=float)
+    times = pd.DatetimeIndex(times).as_unit("ns")
     if len(times) < 2:
         raise ForecastInputError(f"{label}: fewer than two samples")
     diffs = np.diff(times.asi8)
@@ -135,7 +136,7 @@ def to_steps(
         )
     if shift is not None:
         t = t + shift
-    target = step_midpoints(day)
+    target = step_midpoints(day).as_unit("ns")
     return np.interp(target.asi8, t.asi8, v)
 
 
