@@ -28,7 +28,7 @@ def test_quantisation_probabilities_sum_to_one(n):
 
 
 def test_quantisation_three_bins():
-    nodes, probs, ids = quantisation(3)
+    nodes, _probs, ids = quantisation(3)
     assert ids == ["p17", "p50", "p83"]
     assert nodes[1] == pytest.approx(0.0, abs=1e-12)
     assert nodes[2] == pytest.approx(1.0908, abs=1e-3)  # E[Z | Z > Φ⁻¹(2/3)]

@@ -28,7 +28,7 @@ def test_seasonal_tariff(tmp_path):
         'name = "all-year"\nmonths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]\n',
         'name = "winter"\nmonths = [1, 2, 3, 10, 11, 12]\n'
         "prices_per_mwh = { peak = 600.0, flat = 420.0, valley = 260.0 }\n"
-        'bands = { peak = [[7, 9], [17.5, 22]], valley = [[11, 15]] }\n\n'
+        "bands = { peak = [[7, 9], [17.5, 22]], valley = [[11, 15]] }\n\n"
         '[[tariff.seasons]]\nname = "summer"\nmonths = [4, 5, 6, 7, 8, 9]\n',
     )
     cfg = load_fleet_config(path)

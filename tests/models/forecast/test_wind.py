@@ -52,7 +52,10 @@ def test_wind_power_follows_turbine_curve(config):
     mw = wind_power_mw(farm, frame_at(speeds)).to_numpy()
     expected = (
         np.interp(speeds, curve["wind_speed"], curve["value"], left=0, right=0)
-        * farm.turbine_count * farm.wake_efficiency * farm.availability / 1e6
+        * farm.turbine_count
+        * farm.wake_efficiency
+        * farm.availability
+        / 1e6
     )
     expected = np.minimum(expected, farm.capacity_mw)
     # density correction at 135 m in a standard atmosphere moves the curve by a few %

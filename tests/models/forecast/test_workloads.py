@@ -1,0 +1,112 @@
+"""Workload queue (models/forecast/workloads.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from models.forecast import ForecastInputError, demo_queue, workload_queue
+from models.forecast.fleet import DATA_DIR
+
+from .conftest import SUMMER, cli_error
+
+SAMPLE_DAY = dt.date(2026, 11, 23)
+HEADER = "id,energy_mwh,datacenters,earliest_start,deadline,max_mw,unserved_penalty_per_mwh\n"
+
+
+def test_shipped_sample_is_read_for_its_day(config):
+    queue = workload_queue(config, SAMPLE_DAY)
+    assert (DATA_DIR / "workloads" / "2026-11-23.csv").is_file()
+    assert [w["id"] for w in queue][:2] == ["train-llm-a", "train-llm-b"]
+    cfd = next(w for w in queue if w["id"] == "simulation-cfd")
+    assert (cfd["release_step"], cfd["deadline_step"]) == (42, 66)  # 10:30-16:30
+    assert cfd["datacenters"] == ["dc03", "dc04"]
+
+
+def test_times_round_to_whole_steps(config, tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text(
+        HEADER + "a,10,dc01 dc02,09:10,2026-06-21T17:50+08:00,5,100\nb,5,dc03,22:00,24:00,2,0\n"
+    )
+    a, b = workload_queue(config, SUMMER, path)
+    assert (a["release_step"], a["deadline_step"]) == (37, 71)
+    assert a["datacenters"] == ["dc01", "dc02"]
+    assert (b["release_step"], b["deadline_step"]) == (88, 96)
+
+
+def test_json_format(config, tmp_path):
+    path = tmp_path / "q.json"
+    path.write_text(
+        json.dumps(
+            {
+                "workloads": [
+                    {
+                        "id": "x",
+                        "energy_mwh": 3,
+                        "datacenters": ["dc11"],
+                        "earliest_start": "00:00",
+                        "deadline": "06:00",
+                        "max_mw": 1.5,
+                        "unserved_penalty_per_mwh": 2000,
+                    }
+                ]
+            }
+        )
+    )
+    (x,) = workload_queue(config, SUMMER, path)
+    assert x == {
+        "id": "x",
+        "energy_mwh": 3.0,
+        "datacenters": ["dc11"],
+        "release_step": 0,
+        "deadline_step": 24,
+        "max_mw": 1.5,
+        "unserved_penalty_per_mwh": 2000.0,
+    }
+
+
+def test_folder_without_day_file_gives_demo_queue(config, tmp_path):
+    assert workload_queue(config, SUMMER, tmp_path) == demo_queue(config, SUMMER)
+
+
+def test_demo_queue_deterministic_and_feasible(config):
+    a, b = demo_queue(config, SUMMER), demo_queue(config, SUMMER)
+    assert a == b and len(a) >= 20
+    assert a != demo_queue(config, SUMMER + dt.timedelta(days=1))
+    caps = {d.id: d.capacity_mw for d in config.datacenters}
+    for w in a:
+        hours = (w["deadline_step"] - w["release_step"]) / 4
+        assert w["energy_mwh"] <= w["max_mw"] * hours  # can be served in full
+        assert w["max_mw"] <= 0.5 * sum(caps[d] for d in w["datacenters"])
+    total = sum(w["energy_mwh"] for w in a)
+    assert 300 < total < 2000  # MWh: a sizeable but not dominant flexible share
+
+
+@pytest.mark.parametrize(
+    ("row", "needle"),
+    [
+        ("a,10,dc99,00:00,24:00,5,100", "unknown data centre 'dc99'"),
+        ("a,ten,dc01,00:00,24:00,5,100", "energy_mwh: 'ten' is not a number"),
+        ("a,10,dc01,25:00,24:00,5,100", "earliest_start"),
+        ("a,10,dc01,10:05,10:14,5,100", "no whole 15-minute step"),
+        ("a,10,dc01,00:00,24:00,-5,100", "max_mw"),
+        ("a,10,dc01,00:00,24:00,5,100\na,1,dc02,00:00,24:00,5,100", "id 'a' is duplicated"),
+    ],
+)
+def test_bad_workload_rows(config, tmp_path, capsys, row, needle):
+    path = tmp_path / "q.csv"
+    path.write_text(HEADER + row + "\n")
+    with pytest.raises(ForecastInputError, match=r"row [23]") as err:
+        workload_queue(config, SUMMER, path)
+    assert needle in str(err.value) and str(path) in str(err.value)
+    msg = cli_error(capsys, tmp_path, "--date", "2026-06-21", "--workloads", str(path))
+    assert needle in msg
+
+
+def test_missing_workload_file(config, tmp_path, capsys):
+    msg = cli_error(
+        capsys, tmp_path, "--date", "2026-06-21", "--workloads", str(tmp_path / "none.csv")
+    )
+    assert "none.csv: workload file not found" in msg
