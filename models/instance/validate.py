@@ -128,7 +128,10 @@ class _Checker:
             if ident is None:
                 continue
             if ident in seen:
-                self.fail(f"{path}[{i}].id", f"duplicate {what} id {ident!r} (first at index {seen[ident]})")
+                self.fail(
+                    f"{path}[{i}].id",
+                    f"duplicate {what} id {ident!r} (first at index {seen[ident]})",
+                )
             else:
                 seen[ident] = i
 
@@ -195,7 +198,10 @@ def check_scenarios(chk: _Checker, raw: dict, steps: int | None) -> list[Scenari
         rmw = sc.get("renewable_mw")
         if "renewable_mw" in sc:
             if not isinstance(rmw, dict):
-                chk.fail(f"{path}.renewable_mw", f"must be an object of plant series, got {_describe(rmw)}")
+                chk.fail(
+                    f"{path}.renewable_mw",
+                    f"must be an object of plant series, got {_describe(rmw)}",
+                )
             else:
                 plant_sets.append((i, list(rmw)))
                 for plant, values in rmw.items():
@@ -236,9 +242,15 @@ def check_datacenters(chk: _Checker, raw: dict, steps: int | None) -> list[DataC
         get = dc.get
         ident = chk.string(get("id"), f"{path}.id") if "id" in dc else None
         racks = chk.integer(get("racks"), f"{path}.racks") if "racks" in dc else None
-        block = chk.integer(get("block_racks"), f"{path}.block_racks") if "block_racks" in dc else None
+        block = (
+            chk.integer(get("block_racks"), f"{path}.block_racks") if "block_racks" in dc else None
+        )
         rack_kw = chk.number(get("rack_kw"), f"{path}.rack_kw") if "rack_kw" in dc else None
-        idle = chk.number(get("idle_fraction"), f"{path}.idle_fraction") if "idle_fraction" in dc else None
+        idle = (
+            chk.number(get("idle_fraction"), f"{path}.idle_fraction")
+            if "idle_fraction" in dc
+            else None
+        )
         chk.at_least(racks, f"{path}.racks", 0, strict=True)
         chk.at_least(block, f"{path}.block_racks", 0, strict=True)
         chk.at_least(rack_kw, f"{path}.rack_kw", 0, strict=True)
@@ -318,11 +330,16 @@ def check_workloads(
         if "datacenters" in wl:
             dcs = wl["datacenters"]
             if not isinstance(dcs, list):
-                chk.fail(f"{path}.datacenters", f"must be an array of data-centre ids, got {_describe(dcs)}")
+                chk.fail(
+                    f"{path}.datacenters",
+                    f"must be an array of data-centre ids, got {_describe(dcs)}",
+                )
             else:
                 for k, name in enumerate(dcs):
                     if not isinstance(name, str):
-                        chk.fail(f"{path}.datacenters[{k}]", f"must be a string, got {_describe(name)}")
+                        chk.fail(
+                            f"{path}.datacenters[{k}]", f"must be a string, got {_describe(name)}"
+                        )
                     elif name not in dc_ids:
                         chk.fail(f"{path}.datacenters[{k}]", f"unknown data centre {name!r}")
                     elif name in names:
@@ -366,7 +383,9 @@ def check_storage(chk: _Checker, raw: dict) -> list[Storage]:
         low, high = v.get("energy_min_mwh"), v.get("energy_max_mwh")
         if low is not None and high is not None:
             if low > high:
-                chk.fail(f"{path}.energy_max_mwh", f"must be >= energy_min_mwh={low:g}, got {high:g}")
+                chk.fail(
+                    f"{path}.energy_max_mwh", f"must be >= energy_min_mwh={low:g}, got {high:g}"
+                )
             for key in ("energy_initial_mwh", "energy_final_min_mwh"):
                 level = v.get(key)
                 if level is not None and not low <= level <= high:

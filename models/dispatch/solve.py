@@ -1,0 +1,200 @@
+"""Solving the dispatch model with HiGHS, and what a dispatcher gets back.
+
+The model is handed to HiGHS in memory through Pyomo's persistent ``highs``
+interface (no files). A solve never raises on a time limit: it returns the
+best plan found with its gap. It raises ``NoFeasiblePlanError`` with a named
+cause when no plan exists or none was found in time.
+
+Storage exclusion is enforced lazily (see ``models.dispatch.storage``): after
+each round, steps where a battery both charges and discharges get a binary
+mode and the model is solved again, warm, within the remaining time.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+import time
+from dataclasses import dataclass
+from typing import TextIO
+
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from models.dispatch import storage
+from models.dispatch.build import build_model
+from models.dispatch.diagnose import NoFeasiblePlanError, find_causes
+from models.dispatch.sets import build_sets
+from models.dispatch.solution import Solution, read_solution, simultaneous_steps
+from models.dispatch.tightening import DEFAULT_TIGHTENINGS
+from models.instance.schema import Instance
+
+MAX_EXCLUSION_ROUNDS = 20
+# When the time limit ends the search while a battery still charges and discharges in one
+# step, the first stage is kept and only the storage is re-planned with every step's mode
+# binary; finding a feasible second stage is quick, so a short extra allowance suffices.
+REPAIR_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver settings a dispatcher may change.
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock limit for all solver rounds together [s]; ``None`` for none.
+    mip_rel_gap
+        Relative gap at which the search stops, as the contract defines it.
+    threads
+        HiGHS threads; ``None`` lets HiGHS choose.
+    log
+        Stream the HiGHS log to ``log_stream`` while solving.
+    tightenings
+        Names from ``models.dispatch.tightening.TIGHTENINGS``.
+    """
+
+    time_limit_s: float | None = None
+    mip_rel_gap: float = 1e-4
+    threads: int | None = None
+    log: bool = False
+    log_stream: TextIO | None = None
+    tightenings: tuple[str, ...] = DEFAULT_TIGHTENINGS
+    highs_options: tuple[tuple[str, object], ...] = ()
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """The contract's gap: ``(objective − bound) / max(1, |objective|)``, never below 0."""
+    return max(0.0, (objective - bound) / max(1.0, abs(objective)))
+
+
+def _remaining(options: SolveOptions, started: float) -> float | None:
+    if options.time_limit_s is None:
+        return None
+    return max(0.0, options.time_limit_s - (time.perf_counter() - started))
+
+
+def _run(
+    opt: Highs,
+    m: pyo.ConcreteModel,
+    options: SolveOptions,
+    time_limit: float | None,
+    log: io.StringIO,
+):
+    tee: list[TextIO] = [log]
+    if options.log:
+        tee.append(options.log_stream or sys.stderr)
+    return opt.solve(
+        m,
+        tee=tee,
+        rel_gap=options.mip_rel_gap,
+        time_limit=time_limit,
+        threads=options.threads,
+        load_solutions=False,
+        raise_exception_on_nonoptimal_result=False,
+        solver_options=dict(options.highs_options),
+    )
+
+
+def _repair_exclusion(opt: Highs, m: pyo.ConcreteModel, inst: Instance, options: SolveOptions, log):
+    """Keep the first stage, give every storage step a mode binary, find a feasible plan."""
+    sets = m.dispatch_sets
+    for var in (m.dc_blocks_on, m.dc_startups, m.workload_mw, m.workload_unserved_mwh):
+        for v in var.values():
+            v.fix(v.value or 0.0)
+    storage.add_exclusion(m, inst, list(m.B_S_T))
+    res = _run(opt, m, options, REPAIR_SECONDS, log)
+    if res.incumbent_objective is None:
+        raise NoFeasiblePlanError(
+            "the time limit ran out before the storage plan could be freed of"
+            " simultaneous charging and discharging"
+        )
+    res.solution_loader.load_vars()
+    return res, read_solution(m, sets)
+
+
+def solve_model(
+    inst: Instance, m: pyo.ConcreteModel, options: SolveOptions, build_seconds: float
+) -> Solution:
+    """Solve a built model (see ``solve_instance``); the model may carry fixed variables."""
+    sets = m.dispatch_sets
+    started = time.perf_counter()
+    opt = Highs()
+    log = io.StringIO()
+    rounds = 0
+    added = 0
+    bound = -math.inf
+    while True:
+        rounds += 1
+        res = _run(opt, m, options, _remaining(options, started), log)
+        tc = res.termination_condition
+        if tc in (
+            TerminationCondition.provenInfeasible,
+            TerminationCondition.infeasibleOrUnbounded,
+        ):
+            causes = find_causes(inst)
+            raise NoFeasiblePlanError(
+                "; ".join(causes)
+                if causes
+                else "HiGHS proved that no plan satisfies every constraint of the instance"
+                " (no ramp or storage cause could be named)"
+            )
+        if res.incumbent_objective is None:
+            limit = options.time_limit_s
+            raise NoFeasiblePlanError(
+                f"no feasible plan was found within the time limit of {limit:g} s"
+                if tc == TerminationCondition.maxTimeLimit and limit is not None
+                else f"HiGHS stopped without a plan ({tc.name})"
+            )
+        if res.objective_bound is not None:
+            # Each round solves a relaxation of the next one, so every round's bound is valid.
+            bound = max(bound, res.objective_bound)
+        res.solution_loader.load_vars()
+        values = read_solution(m, sets)
+        clash = simultaneous_steps(values)
+        out_of_time = _remaining(options, started) == 0.0
+        if not clash:
+            break
+        if out_of_time or rounds >= MAX_EXCLUSION_ROUNDS:
+            res, values = _repair_exclusion(opt, m, inst, options, log)
+            tc = TerminationCondition.maxTimeLimit
+            added += len(list(m.B_S_T))
+            break
+        added += storage.add_exclusion(m, inst, clash)
+    objective = float(res.incumbent_objective)
+    bound = min(bound, objective) if math.isfinite(bound) else objective
+    gap = relative_gap(objective, bound)
+    status = "optimal" if tc == TerminationCondition.convergenceCriteriaSatisfied else "time_limit"
+    return Solution(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        solve_seconds=time.perf_counter() - started,
+        build_seconds=build_seconds,
+        log=log.getvalue(),
+        rounds=rounds,
+        exclusion_steps=added,
+        **values,
+    )
+
+
+def solve_instance(inst: Instance, options: SolveOptions | None = None) -> Solution:
+    """Build and solve the contract's problem for ``inst``.
+
+    Raises
+    ------
+    NoFeasiblePlanError
+        When the instance has no feasible plan (with its named cause), or none
+        was found within the time limit.
+    """
+    options = options or SolveOptions()
+    causes = find_causes(inst)
+    if causes:
+        raise NoFeasiblePlanError("; ".join(causes))
+    t0 = time.perf_counter()
+    sets = build_sets(inst)
+    m = build_model(inst, sets, tightenings=options.tightenings)
+    return solve_model(inst, m, options, time.perf_counter() - t0)

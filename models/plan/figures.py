@@ -1,0 +1,116 @@
+"""Key figures and cost of a plan, computed from the plan tables as the contract defines them.
+
+Figures are computed per scenario, then weighted by probability. Reading them
+from the tables rather than from the solver keeps the summary true to what is
+published.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.instance.schema import Instance
+
+KEY_FIGURES = (
+    "renewable_mwh",
+    "curtailed_mwh",
+    "exported_mwh",
+    "import_mwh",
+    "shed_mwh",
+    "facility_mwh",
+    "green_share",
+    "renewable_utilisation",
+    "emissions_t",
+    "flexible_served_mwh",
+)
+
+
+def served_mwh(inst: Instance, allocation: pd.DataFrame) -> dict[str, float]:
+    """Energy given to each workload, ``Δ · Σ_{d,t} x[j,d,t]`` [MWh]."""
+    by_job = (
+        allocation.groupby("workload")["mw"].sum() if len(allocation) else pd.Series(dtype=float)
+    )
+    return {w.id: inst.step_hours * float(by_job.get(w.id, 0.0)) for w in inst.workloads}
+
+
+def scenario_figures(
+    inst: Instance, rack_plan: pd.DataFrame, allocation: pd.DataFrame, schedule: pd.DataFrame
+) -> dict[str, dict[str, float]]:
+    """The contract's key figures for every scenario."""
+    delta = inst.step_hours
+    facility_mwh = delta * float(rack_plan["facility_mw"].sum())
+    flexible_served = float(sum(served_mwh(inst, allocation).values()))
+    ef = inst.grid.emission_factor_t_per_mwh
+    out: dict[str, dict[str, float]] = {}
+    for sc in inst.scenarios:
+        rows = schedule[schedule["scenario"] == sc.id]
+        renewable = delta * float(rows["renewable_mw"].sum())
+        curtailed = delta * float(rows["curtailed_mw"].sum())
+        exported = delta * float(rows["export_mw"].sum())
+        imported = delta * float(rows["import_mw"].sum())
+        out[sc.id] = {
+            "renewable_mwh": renewable,
+            "curtailed_mwh": curtailed,
+            "exported_mwh": exported,
+            "import_mwh": imported,
+            "shed_mwh": delta * float(rows["shed_mw"].sum()),
+            "facility_mwh": facility_mwh,
+            # Undefined shares of an empty day: no demand is all green, no supply is unused.
+            "green_share": 1.0 - imported / facility_mwh if facility_mwh > 0 else 1.0,
+            "renewable_utilisation": (renewable - curtailed - exported) / renewable
+            if renewable > 0
+            else 0.0,
+            "emissions_t": ef * imported,
+            "flexible_served_mwh": flexible_served,
+        }
+    return out
+
+
+def weighted(inst: Instance, per_scenario: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Probability-weighted figures."""
+    return {
+        key: float(sum(sc.probability * per_scenario[sc.id][key] for sc in inst.scenarios))
+        for key in KEY_FIGURES
+    }
+
+
+def plan_cost(
+    inst: Instance, rack_plan: pd.DataFrame, allocation: pd.DataFrame, schedule: pd.DataFrame
+) -> float:
+    """The contract's objective evaluated on the tables [CNY].
+
+    Start-ups are ``max(0, n[t] − n[t−1])`` (from ``initial_blocks_on`` at step
+    0 when given), unserved energy is what the allocation leaves of each
+    workload's energy.
+    """
+    delta = inst.step_hours
+    grid = inst.grid
+    cost = 0.0
+    served = served_mwh(inst, allocation)
+    cost += sum(
+        w.unserved_penalty_per_mwh * max(0.0, w.energy_mwh - served[w.id]) for w in inst.workloads
+    )
+    for dc in inst.datacenters:
+        if not dc.block_startup_cost:
+            continue
+        blocks = rack_plan.loc[rack_plan["datacenter"] == dc.id].sort_values("step")["blocks_on"]
+        n = blocks.to_numpy(dtype=float)
+        prev = np.concatenate(
+            [[dc.initial_blocks_on if dc.initial_blocks_on is not None else n[0]], n[:-1]]
+        )
+        cost += dc.block_startup_cost * float(np.maximum(0.0, n - prev).sum())
+    import_cost = grid.import_cost_per_mwh
+    for sc in inst.scenarios:
+        rows = schedule[schedule["scenario"] == sc.id].sort_values("step")
+        steps = rows["step"].to_numpy()
+        second = (
+            import_cost[steps] * rows["import_mw"].to_numpy()
+            - grid.export_price[steps] * rows["export_mw"].to_numpy()
+            + grid.curtailment_cost_per_mwh * rows["curtailed_mw"].to_numpy()
+            + grid.unserved_load_penalty_per_mwh * rows["shed_mw"].to_numpy()
+        ).sum()
+        for st in inst.storage:
+            second += st.degradation_cost_per_mwh * rows[f"discharge_mw__{st.id}"].sum()
+        cost += sc.probability * delta * float(second)
+    return float(cost)

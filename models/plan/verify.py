@@ -1,0 +1,232 @@
+"""An independent check of a plan's tables against every constraint of the contract.
+
+It reads only the instance and the published tables, never the model or the
+solver, so it catches an error in the formulation, the extraction or the
+writing alike. The Dagster "plan feasible" check and the tests use it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.instance.schema import Instance
+from models.plan.figures import served_mwh
+from models.plan.results import PlanTables
+
+TOLERANCE = 1e-6
+
+
+def _report(problems: list[str], mask: np.ndarray, what: str, labels) -> None:
+    bad = np.flatnonzero(mask)
+    if len(bad):
+        first = labels(bad[0])
+        problems.append(f"{what}: violated at {len(bad)} row(s), first at {first}")
+
+
+def check_rack_plan(
+    inst: Instance, rack: pd.DataFrame, alloc: pd.DataFrame, tol: float
+) -> list[str]:
+    """Items 1, 4, 5 and 9, per data centre."""
+    problems: list[str] = []
+    expected_rows = len(inst.datacenters) * inst.steps
+    if len(rack) != expected_rows:
+        problems.append(f"rack_power_plan: expected {expected_rows} rows, got {len(rack)}")
+        return problems
+    flex = (
+        alloc.groupby(["datacenter", "step"])["mw"].sum() if len(alloc) else pd.Series(dtype=float)
+    )
+    for dc in inst.datacenters:
+        rows = rack[rack["datacenter"] == dc.id].sort_values("step")
+        if list(rows["step"]) != list(range(inst.steps)):
+            problems.append(
+                f"rack_power_plan[{dc.id}]: steps must be 0..{inst.steps - 1} once each"
+            )
+            continue
+        n = rows["blocks_on"].to_numpy(dtype=float)
+        at = lambda i, d=dc.id: f"{d} step {i}"  # noqa: E731
+        _report(
+            problems,
+            (n != np.round(n)) | (n < 0) | (n > dc.blocks),
+            f"{dc.id}: blocks_on integer in 0..{dc.blocks}",
+            at,
+        )
+        _report(
+            problems,
+            rows["racks_on"].to_numpy() != n * dc.block_racks,
+            f"{dc.id}: racks_on = blocks_on * block_racks",
+            at,
+        )
+        cap = dc.block_mw * n
+        _report(
+            problems,
+            np.abs(rows["it_cap_mw"].to_numpy() - cap) > tol,
+            f"{dc.id}: it_cap_mw = cap_d * n",
+            at,
+        )
+        f = np.array([flex.get((dc.id, t), 0.0) for t in range(inst.steps)])
+        _report(
+            problems,
+            np.abs(rows["flexible_mw"].to_numpy() - f) > tol,
+            f"{dc.id}: flexible_mw = sum of allocations",
+            at,
+        )
+        _report(
+            problems,
+            np.abs(rows["inflexible_mw"].to_numpy() - dc.inflexible_mw) > tol,
+            f"{dc.id}: inflexible_mw as in the instance",
+            at,
+        )
+        load = dc.inflexible_mw + f
+        _report(problems, load > cap + tol, f"{dc.id}: capacity load <= cap_d * n (item 1)", at)
+        it = dc.idle_fraction * cap + (1 - dc.idle_fraction) * load
+        _report(
+            problems, np.abs(rows["it_mw"].to_numpy() - it) > tol, f"{dc.id}: IT draw (item 4)", at
+        )
+        _report(
+            problems,
+            np.abs(rows["facility_mw"].to_numpy() - dc.pue * it) > tol,
+            f"{dc.id}: facility draw (item 5)",
+            at,
+        )
+        if dc.max_block_change is not None:
+            prev = np.concatenate(
+                [[dc.initial_blocks_on if dc.initial_blocks_on is not None else n[0]], n[:-1]]
+            )
+            _report(
+                problems,
+                np.abs(n - prev) > dc.max_block_change,
+                f"{dc.id}: ramp |n[t]-n[t-1]| <= {dc.max_block_change} (item 9)",
+                at,
+            )
+    return problems
+
+
+def check_allocation(inst: Instance, alloc: pd.DataFrame, tol: float) -> list[str]:
+    """Items 2 and 3, and allocations only inside windows and eligible data centres."""
+    problems: list[str] = []
+    jobs = {w.id: w for w in inst.workloads}
+    if len(alloc):
+        if (alloc["mw"] < -tol).any():
+            problems.append("workload_allocation: mw must be >= 0")
+        for row in alloc.itertuples():
+            wl = jobs.get(row.workload)
+            if wl is None:
+                problems.append(f"workload_allocation: unknown workload {row.workload!r}")
+            elif (
+                row.datacenter not in wl.datacenters
+                or not wl.release_step <= row.step < wl.deadline_step
+            ):
+                problems.append(
+                    f"workload_allocation: {row.workload} runs in {row.datacenter}"
+                    f" at step {row.step},"
+                    " outside its data centres or window"
+                )
+        rate = alloc.groupby(["workload", "step"])["mw"].sum()
+        for (j, t), mw in rate.items():
+            if j in jobs and mw > jobs[j].max_mw + tol:
+                problems.append(
+                    f"workload {j}: step {t} runs {mw:.9g} MW > max_mw {jobs[j].max_mw} (item 2)"
+                )
+    for j, served in served_mwh(inst, alloc).items():
+        if served > jobs[j].energy_mwh + tol:
+            problems.append(
+                f"workload {j}: served {served:.9g} MWh > energy_mwh {jobs[j].energy_mwh} (item 3)"
+            )
+    return problems
+
+
+def check_energy_schedule(
+    inst: Instance, rack: pd.DataFrame, schedule: pd.DataFrame, tol: float
+) -> list[str]:
+    """Items 6, 7 and 8 for every scenario."""
+    problems: list[str] = []
+    delta = inst.step_hours
+    grid = inst.grid
+    facility = rack.groupby("step")["facility_mw"].sum().reindex(range(inst.steps)).to_numpy()
+    for sc in inst.scenarios:
+        rows = schedule[schedule["scenario"] == sc.id].sort_values("step")
+        if list(rows["step"]) != list(range(inst.steps)):
+            problems.append(
+                f"energy_schedule[{sc.id}]: steps must be 0..{inst.steps - 1} once each"
+            )
+            continue
+        at = lambda i, s=sc.id: f"scenario {s} step {i}"  # noqa: E731
+        col = lambda name, r=rows: r[name].to_numpy(dtype=float)  # noqa: E731
+        renewable = sc.total_renewable_mw if sc.renewable_mw else np.zeros(inst.steps)
+        _report(
+            problems,
+            np.abs(col("renewable_mw") - renewable) > tol,
+            "renewable_mw as in the instance",
+            at,
+        )
+        for name in ("curtailed_mw", "import_mw", "export_mw", "shed_mw"):
+            _report(problems, col(name) < -tol, f"{name} >= 0", at)
+        _report(
+            problems, col("curtailed_mw") > renewable + tol, "curtailment <= renewable (item 6)", at
+        )
+        _report(problems, col("shed_mw") > facility + tol, "shed <= facility draw (item 6)", at)
+        _report(
+            problems,
+            col("import_mw") > grid.import_limit_mw + tol,
+            "import <= import_limit_mw (item 8)",
+            at,
+        )
+        _report(
+            problems,
+            col("export_mw") > grid.export_limit_mw + tol,
+            "export <= export_limit_mw (item 8)",
+            at,
+        )
+        supply = renewable - col("curtailed_mw") + col("import_mw") + col("shed_mw")
+        demand = facility + col("export_mw")
+        for st in inst.storage:
+            ch, dis, soc = (col(f"{k}__{st.id}") for k in ("charge_mw", "discharge_mw", "soc_mwh"))
+            supply = supply + dis
+            demand = demand + ch
+            name = f"{st.id}"
+            _report(
+                problems,
+                (ch < -tol) | (ch > st.charge_mw + tol),
+                f"{name}: 0 <= charge <= charge_mw",
+                at,
+            )
+            _report(
+                problems,
+                (dis < -tol) | (dis > st.discharge_mw + tol),
+                f"{name}: 0 <= discharge <= discharge_mw",
+                at,
+            )
+            _report(
+                problems,
+                (ch > tol) & (dis > tol),
+                f"{name}: no charging and discharging in one step",
+                at,
+            )
+            prev = np.concatenate([[st.energy_initial_mwh], soc[:-1]])
+            rec = prev + delta * (st.charge_efficiency * ch - dis / st.discharge_efficiency)
+            _report(
+                problems, np.abs(soc - rec) > tol, f"{name}: state-of-charge recursion (item 7)", at
+            )
+            _report(
+                problems,
+                (soc < st.energy_min_mwh - tol) | (soc > st.energy_max_mwh + tol),
+                f"{name}: energy limits",
+                at,
+            )
+            if soc[-1] < st.energy_final_min_mwh - tol:
+                problems.append(
+                    f"{name}: scenario {sc.id} ends at {soc[-1]:.9g} MWh"
+                    f" < energy_final_min_mwh {st.energy_final_min_mwh}"
+                )
+        _report(problems, np.abs(supply - demand) > tol, "power balance (item 6)", at)
+    return problems
+
+
+def verify_plan(inst: Instance, tables: PlanTables, tol: float = TOLERANCE) -> list[str]:
+    """Every violated contract rule, one line each; an empty list means feasible."""
+    return (
+        check_rack_plan(inst, tables.rack_power_plan, tables.workload_allocation, tol)
+        + check_allocation(inst, tables.workload_allocation, tol)
+        + check_energy_schedule(inst, tables.rack_power_plan, tables.energy_schedule, tol)
+    )
