@@ -12,7 +12,7 @@ from models.forecast.renewable import RenewableForecast, renewable_forecast
 from models.forecast.tariff import grid_tariff
 from models.forecast.weather import STEP_MINUTES, STEPS, WeatherSource, step_index, weather_forecast
 from models.forecast.workloads import workload_queue
-from models.instance import InstanceError, validate
+from models.instance import validate
 
 
 def storage_records(config: FleetConfig) -> list[dict]:
@@ -49,8 +49,8 @@ def assemble_instance(
 
     Raises
     ------
-    ForecastInputError
-        if the result breaks the contract (the message lists every key path).
+    models.instance.InstanceError
+        if the result breaks the contract (``.problems`` lists every key path and rule).
     """
     scenarios = renewable.scenarios if isinstance(renewable, RenewableForecast) else renewable
     raw = {
@@ -65,10 +65,7 @@ def assemble_instance(
         "storage": storage_records(config),
         "grid": grid,
     }
-    try:
-        validate(raw, f"instance for {day.isoformat()}")
-    except InstanceError as exc:
-        raise ForecastInputError(str(exc)) from None
+    validate(raw, f"instance for {day.isoformat()}")
     return raw
 
 
@@ -109,6 +106,8 @@ def build_instance(
     ------
     ForecastInputError
         on any bad input (the message names file, plant, key or row and time).
+    models.instance.InstanceError
+        if the parts do not make a contract-valid instance.
     """
     if isinstance(delivery_day, dt.datetime) or not isinstance(delivery_day, dt.date):
         raise ForecastInputError(f"delivery day {delivery_day!r} is not a date")
