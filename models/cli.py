@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check an instance against the contract")
     validate.add_argument("instance")
     validate.set_defaults(func=cmd_validate)
+    from models.forecast.command import register as register_instance
+
+    register_instance(sub)
     return parser
 
 

@@ -27,18 +27,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--date", required=True, help="delivery day, YYYY-MM-DD")
     p.add_argument("--out", required=True, type=Path, help="instance JSON to write")
-    p.add_argument("--config", type=Path, default=None,
-                   help="cluster configuration TOML (default: data/qingyang.toml)")
-    p.add_argument("--weather", default=None,
-                   help="folder of Open-Meteo JSON files <plant id>.json, or an http(s) URL "
-                   "of an Open-Meteo-compatible API (default: the config's source, "
-                   "offline synthetic)")
-    p.add_argument("--workloads", type=Path, default=None,
-                   help="workload queue file (CSV/JSON) or folder of <YYYY-MM-DD>.csv files")
-    p.add_argument("--plant-forecasts", type=Path, default=None, dest="plant_forecasts",
-                   help="folder of 96-point plant power CSVs <plant id>.csv (override)")
-    p.add_argument("--scenarios", type=int, default=None,
-                   help="number of renewable scenarios (default: the config's, 3)")
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="cluster configuration TOML (default: data/qingyang.toml)",
+    )
+    p.add_argument(
+        "--weather",
+        default=None,
+        help="folder of Open-Meteo JSON files <plant id>.json, or an http(s) URL "
+        "of an Open-Meteo-compatible API (default: the config's source, "
+        "offline synthetic)",
+    )
+    p.add_argument(
+        "--workloads",
+        type=Path,
+        default=None,
+        help="workload queue file (CSV/JSON) or folder of <YYYY-MM-DD>.csv files",
+    )
+    p.add_argument(
+        "--plant-forecasts",
+        type=Path,
+        default=None,
+        dest="plant_forecasts",
+        help="folder of 96-point plant power CSVs <plant id>.csv (override)",
+    )
+    p.add_argument(
+        "--scenarios",
+        type=int,
+        default=None,
+        help="number of renewable scenarios (default: the config's, 3)",
+    )
     p.set_defaults(func=handler)
 
 
@@ -47,7 +67,7 @@ def handler(args: argparse.Namespace) -> int:
     try:
         day = dt.date.fromisoformat(args.date)
     except ValueError:
-        print(f"error: --date {args.date!r} is not a date YYYY-MM-DD", file=sys.stderr)
+        print(f"suandian: --date {args.date!r} is not a date YYYY-MM-DD", file=sys.stderr)
         return 2
     with warnings.catch_warnings():
         warnings.simplefilter("always", ForecastInputWarning)
@@ -63,17 +83,21 @@ def handler(args: argparse.Namespace) -> int:
             )
             dump_instance(raw, args.out)
         except (ForecastInputError, InstanceError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"suandian: {exc}", file=sys.stderr)
             return 2
         except OSError as exc:
-            print(f"error: {args.out}: cannot write instance ({exc.strerror or exc})",
-                  file=sys.stderr)
+            print(
+                f"suandian: {args.out}: cannot write instance ({exc.strerror or exc})",
+                file=sys.stderr,
+            )
             return 2
     n_sc, n_wl = len(raw["scenarios"]), len(raw["workloads"])
-    print(f"wrote {args.out} ({day.isoformat()}: {n_sc} scenarios, "
-          f"{len(raw['datacenters'])} data centres, {n_wl} workloads)")
+    print(
+        f"wrote {args.out} ({day.isoformat()}: {n_sc} scenarios, "
+        f"{len(raw['datacenters'])} data centres, {n_wl} workloads)"
+    )
     return 0
 
 
 def _show(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    print(f"suandian: warning: {message}", file=sys.stderr)

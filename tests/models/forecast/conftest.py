@@ -58,5 +58,5 @@ def cli_error(capsys, tmp_path: Path, *argv: str) -> str:
     assert code == 2, err
     assert not out.exists()
     assert "Traceback" not in err
-    assert err.startswith("error: ")
+    assert err.startswith("suandian: ")
     return err
