@@ -1,0 +1,111 @@
+"""Shared fixtures: the contract's example instances and a builder of tiny instances."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO.parent / "shared" / "spec" / "examples"
+
+
+def example_dirs() -> list[Path]:
+    """Every example folder of the contract (read in place, never copied)."""
+    return sorted(p for p in EXAMPLES.iterdir() if (p / "instance.json").exists())
+
+
+def tiny_instance(steps: int = 2, **overrides: Any) -> dict:
+    """One data centre, one workload, no storage, one scenario: solvable by hand.
+
+    Two blocks of 1 MW (400 racks × 2.5 kW), PUE 1, idle 0.2, no inflexible load;
+    the grid costs 100 ¥/MWh with no carbon price; renewables are 0.
+    """
+    raw: dict[str, Any] = {
+        "version": 1,
+        "name": "tiny",
+        "start": "2026-11-23T00:00:00+08:00",
+        "step_minutes": 60,
+        "steps": steps,
+        "scenarios": [{"id": "s", "probability": 1.0, "renewable_mw": {"pv": [0.0] * steps}}],
+        "datacenters": [
+            {
+                "id": "dc",
+                "racks": 800,
+                "rack_kw": 2.5,
+                "block_racks": 400,
+                "idle_fraction": 0.2,
+                "pue": [1.0] * steps,
+                "inflexible_mw": [0.0] * steps,
+            }
+        ],
+        "workloads": [
+            {
+                "id": "job",
+                "energy_mwh": 1.0,
+                "datacenters": ["dc"],
+                "release_step": 0,
+                "deadline_step": steps,
+                "max_mw": 1.0,
+                "unserved_penalty_per_mwh": 1000.0,
+            }
+        ],
+        "storage": [],
+        "grid": {
+            "import_limit_mw": 10.0,
+            "export_limit_mw": 0.0,
+            "import_price": [100.0] * steps,
+            "export_price": [0.0] * steps,
+            "emission_factor_t_per_mwh": 0.5,
+            "carbon_price_per_t": 0.0,
+            "curtailment_cost_per_mwh": 0.0,
+            "unserved_load_penalty_per_mwh": 100000.0,
+        },
+    }
+    for path, value in overrides.items():
+        set_path(raw, path, value)
+    return raw
+
+
+def set_path(raw: dict, path: str, value: Any) -> None:
+    """Set ``a.b[0].c``-style paths; ``value`` of ``DELETE`` removes the key."""
+    keys = path.replace("]", "").replace("[", ".").split(".")
+    node: Any = raw
+    for key in keys[:-1]:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    last = keys[-1]
+    if value is DELETE:
+        del node[last]
+    elif isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+DELETE = object()
+
+
+@pytest.fixture
+def tiny() -> dict:
+    return tiny_instance()
+
+
+def load_example(name: str) -> tuple[dict, dict]:
+    folder = EXAMPLES / name
+    return (
+        json.loads((folder / "instance.json").read_text()),
+        json.loads((folder / "expected.json").read_text()),
+    )
+
+
+def objective_tolerance(expected: dict) -> tuple[float, float]:
+    """The examples README's acceptance band ``[bound − tol, objective + tol]``."""
+    tol = 1e-4 * max(1.0, abs(expected["objective"]))
+    return expected["bound"] - tol, expected["objective"] + tol
+
+
+def copy_raw(raw: dict) -> dict:
+    return copy.deepcopy(raw)

@@ -1,0 +1,153 @@
+"""Every rule of the instance format, one broken rule per case, named by key path."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from models.instance import InstanceError, load_instance, parse_instance, validate
+from tests.conftest import DELETE, EXAMPLES, tiny_instance
+
+
+def problems_of(raw: dict) -> list[str]:
+    with pytest.raises(InstanceError) as info:
+        validate(raw)
+    return info.value.problems
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
+def test_validate_accepts_every_example(name: str) -> None:
+    inst = load_instance(EXAMPLES / name / "instance.json")
+    assert inst.steps == len(inst.grid.import_price)
+    assert all(dc.racks % dc.block_racks == 0 for dc in inst.datacenters)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("datacenters[0].pue[1]", 0.93, "datacenters[0].pue[1]: must be >= 1, got 0.93"),
+        (
+            "datacenters[0].racks",
+            801,
+            "datacenters[0].racks: must be a multiple of block_racks=400",
+        ),
+        ("datacenters[0].idle_fraction", 1.0, "datacenters[0].idle_fraction: must be in [0, 1)"),
+        (
+            "datacenters[0].inflexible_mw[0]",
+            2.5,
+            "datacenters[0].inflexible_mw[0]: must not exceed",
+        ),
+        (
+            "datacenters[0].initial_blocks_on",
+            3,
+            "datacenters[0].initial_blocks_on: must be at most",
+        ),
+        ("datacenters[0].max_block_change", -1, "datacenters[0].max_block_change: must be >= 0"),
+        ("datacenters[0].racks", "800", "datacenters[0].racks: must be a number, got '800'"),
+        ("datacenters[0].rack_kw", True, "datacenters[0].rack_kw: must be a number, got True"),
+        (
+            "datacenters[0].pue",
+            [1.0],
+            "datacenters[0].pue: must have exactly steps=2 values, got 1",
+        ),
+        ("scenarios[0].probability", 0.9, "scenarios: probabilities must sum to 1"),
+        ("scenarios[0].probability", 0.0, "scenarios[0].probability: must be > 0"),
+        ("scenarios[0].renewable_mw.pv[0]", -1.0, "scenarios[0].renewable_mw.pv[0]: must be >= 0"),
+        (
+            "workloads[0].datacenters",
+            ["dc", "dc"],
+            "workloads[0].datacenters[1]: data centre 'dc' listed twice",
+        ),
+        (
+            "workloads[0].datacenters",
+            ["nowhere"],
+            "workloads[0].datacenters[0]: unknown data centre",
+        ),
+        (
+            "workloads[0].release_step",
+            2,
+            "workloads[0].deadline_step: must be greater than release_step",
+        ),
+        ("workloads[0].deadline_step", 3, "workloads[0].deadline_step: must be <= steps=2"),
+        ("workloads[0].release_step", -1, "workloads[0].release_step: must be >= 0"),
+        ("grid.import_price[1]", -5.0, "grid.import_price[1]: must be >= 0"),
+        ("grid.export_limit_mw", None, "grid.export_limit_mw: must be a number, got None"),
+        ("grid.colour", "red", "grid.colour: unknown key"),
+        ("datacenters[0].pue_typo", 1.1, "datacenters[0].pue_typo: unknown key"),
+        ("grid.import_limit_mw", DELETE, "grid.import_limit_mw: required key is missing"),
+        ("version", 2, "version: must be 1"),
+        ("start", "2026-11-23T00:00:00", "start: must carry a UTC offset"),
+        ("steps", 0, "steps: must be >= 1"),
+    ],
+)
+def test_validate_names_key_path_and_rule(path: str, value: object, expected: str) -> None:
+    problems = problems_of(tiny_instance(**{path: value}))
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_validate_reports_every_problem_at_once() -> None:
+    raw = tiny_instance(**{"datacenters[0].pue[0]": 0.5, "grid.import_price[0]": -1.0})
+    raw["storage"] = [{"id": "b"}]
+    problems = problems_of(raw)
+    assert any(p.startswith("datacenters[0].pue[0]") for p in problems)
+    assert any(p.startswith("grid.import_price[0]") for p in problems)
+    assert any(p.startswith("storage[0].charge_mw: required key is missing") for p in problems)
+
+
+def test_validate_storage_energy_order() -> None:
+    raw = tiny_instance()
+    raw["storage"] = [
+        {
+            "id": "b",
+            "charge_mw": 1.0,
+            "discharge_mw": 1.0,
+            "energy_min_mwh": 1.0,
+            "energy_max_mwh": 4.0,
+            "energy_initial_mwh": 2.0,
+            "energy_final_min_mwh": 5.0,
+            "charge_efficiency": 0.9,
+            "discharge_efficiency": 0.0,
+            "degradation_cost_per_mwh": 1.0,
+        }
+    ]
+    problems = problems_of(raw)
+    assert any(
+        p.startswith("storage[0].energy_final_min_mwh: must lie in [energy_min_mwh")
+        for p in problems
+    )
+    assert any(p.startswith("storage[0].discharge_efficiency: must be in (0, 1]") for p in problems)
+
+
+def test_validate_duplicate_ids_and_plant_sets() -> None:
+    raw = tiny_instance()
+    raw["scenarios"] = [
+        {"id": "a", "probability": 0.5, "renewable_mw": {"pv": [0.0, 0.0]}},
+        {"id": "a", "probability": 0.5, "renewable_mw": {"wind": [0.0, 0.0]}},
+    ]
+    raw["datacenters"].append(dict(raw["datacenters"][0]))
+    problems = problems_of(raw)
+    assert any("duplicate scenario id 'a'" in p for p in problems)
+    assert any("duplicate data-centre id 'dc'" in p for p in problems)
+    assert any(
+        p.startswith("scenarios[1].renewable_mw: must list the same plants") for p in problems
+    )
+
+
+def test_parse_rejects_nan_and_infinity_tokens() -> None:
+    text = json.dumps(tiny_instance()).replace('"import_limit_mw": 10.0', '"import_limit_mw": NaN')
+    text = text.replace('"max_mw": 1.0', '"max_mw": Infinity')
+    with pytest.raises(InstanceError) as info:
+        parse_instance(text, "day.json")
+    problems = info.value.problems
+    assert any(p.startswith("grid.import_limit_mw: must be a number, got NaN") for p in problems)
+    assert any(
+        p.startswith("workloads[0].max_mw: must be a number, got Infinity") for p in problems
+    )
+    assert str(info.value).startswith("day.json: invalid instance")
+
+
+def test_parse_reports_json_syntax_position() -> None:
+    with pytest.raises(InstanceError) as info:
+        parse_instance('{\n  "version": 1,\n  "steps": \n}', "broken.json")
+    assert info.value.problems[0].startswith("line 4, column 1: invalid JSON")

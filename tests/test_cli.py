@@ -1,0 +1,134 @@
+"""The ``suandian`` command: outputs, exit codes and whole-or-nothing writing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from models.cli import main
+from tests.conftest import EXAMPLES, tiny_instance
+
+SUMMARY_KEYS = {
+    "objective", "bound", "gap", "status", "solve_seconds", "renewable_mwh", "curtailed_mwh",
+    "exported_mwh", "import_mwh", "shed_mwh", "facility_mwh", "green_share",
+    "renewable_utilisation", "emissions_t", "flexible_served_mwh",
+}  # fmt: skip
+
+
+def write(tmp_path: Path, raw: dict | str, name: str = "instance.json") -> Path:
+    path = tmp_path / name
+    path.write_text(raw if isinstance(raw, str) else json.dumps(raw))
+    return path
+
+
+def test_solve_console_script_writes_the_contract_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    proc = subprocess.run(
+        [Path(sys.executable).parent / "suandian", "solve", EXAMPLES / "small-11" / "instance.json",
+         "--out", out, "--quiet"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary) >= SUMMARY_KEYS
+    rack = pd.read_csv(out / "rack_power_plan.csv")
+    assert list(rack.columns[:10]) == [
+        "datacenter", "step", "start", "blocks_on", "racks_on", "it_cap_mw", "it_mw",
+        "facility_mw", "inflexible_mw", "flexible_mw",
+    ]  # fmt: skip
+    assert rack["start"].iloc[1] == "2026-12-12T00:15:00+08:00"
+    schedule = pd.read_csv(out / "energy_schedule.csv")
+    assert {"charge_mw__bess-1", "discharge_mw__bess-1", "soc_mwh__bess-1"} <= set(schedule.columns)
+    alloc = pd.read_csv(out / "workload_allocation.csv")
+    assert (alloc["mw"] > 0).all()
+    # Full precision: the facility column sums back to the summary's facility energy.
+    assert rack["facility_mw"].sum() * 0.25 == pytest.approx(summary["facility_mwh"], rel=1e-12)
+
+
+def test_rerun_replaces_the_previous_plan(tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    out.mkdir()
+    (out / "stale.csv").write_text("old")
+    inst = write(tmp_path, tiny_instance())
+    assert main(["solve", str(inst), "--out", str(out), "--quiet"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "energy_schedule.csv", "rack_power_plan.csv", "summary.json", "workload_allocation.csv",
+    ]  # fmt: skip
+    assert not list(tmp_path.glob(".plan.*")), "no staging folder is left behind"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (json.dumps(tiny_instance(**{"datacenters[0].pue[1]": 0.93})), "datacenters[0].pue[1]: must be >= 1, got 0.93"),
+        (json.dumps(tiny_instance()).replace('"max_mw": 1.0', '"max_mw": NaN'), "workloads[0].max_mw: must be a number, got NaN"),
+        (json.dumps(tiny_instance(**{"workloads[0].max_mw": "1.0"})), "workloads[0].max_mw: must be a number, got '1.0'"),
+        (json.dumps(tiny_instance(**{"workloads[0].max_mw": False})), "workloads[0].max_mw: must be a number, got False"),
+        (json.dumps(tiny_instance(**{"datacenters[0].inflexible_mw[0]": 9.0})), "datacenters[0].inflexible_mw[0]: must not exceed"),
+        (json.dumps(tiny_instance(**{"grid.surprise": 1})), "grid.surprise: unknown key"),
+        ('{"version": 1,', "line 1, column 15: invalid JSON"),
+    ],
+    ids=["rule", "nan", "string", "boolean", "inflexible", "unknown-key", "syntax"],
+)  # fmt: skip
+def test_invalid_instance_exits_2_naming_the_key(tmp_path, capsys, text: str, message: str) -> None:
+    inst = write(tmp_path, text)
+    out = tmp_path / "plan"
+    assert main(["solve", str(inst), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert str(inst) in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_missing_instance_file_exits_2(tmp_path, capsys) -> None:
+    assert main(["validate", str(tmp_path / "nope.json")]) == 2
+    assert "nope.json: invalid instance" in capsys.readouterr().err
+
+
+def test_unwritable_out_exits_2_before_solving(tmp_path, capsys) -> None:
+    inst = write(tmp_path, tiny_instance())
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["solve", str(inst), "--out", str(blocker), "--quiet"]) == 2
+    assert "exists and is not a folder" in capsys.readouterr().err
+    assert blocker.read_text() == "x"
+
+
+def test_infeasible_instance_exits_3_with_the_cause(tmp_path, capsys) -> None:
+    raw = tiny_instance(**{"datacenters[0].inflexible_mw": [1.5, 0.0]})
+    raw["datacenters"][0].update(initial_blocks_on=0, max_block_change=1)
+    out = tmp_path / "plan"
+    assert main(["solve", str(write(tmp_path, raw)), "--out", str(out), "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert "dc: step 0 needs 2 blocks for 1.5 MW of inflexible load" in err
+    assert not out.exists()
+
+
+def test_time_limit_writes_the_best_plan_with_its_gap(tmp_path, capsys) -> None:
+    out = tmp_path / "plan"
+    inst = EXAMPLES / "medium-12" / "instance.json"
+    assert (
+        main(
+            ["solve", str(inst), "--out", str(out), "--quiet", "--time-limit", "3", "--gap", "1e-9"]
+        )
+        == 0
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "time_limit"
+    assert summary["gap"] > 0
+    assert summary["bound"] < summary["objective"]
+    assert "time limit reached" in capsys.readouterr().err
+
+
+def test_validate_reports_sizes(capsys) -> None:
+    assert main(["validate", str(EXAMPLES / "large-14" / "instance.json")]) == 0
+    assert (
+        "valid (11 data centres, 96 steps, 3 scenarios, 30 workloads, 1 storage)"
+        in capsys.readouterr().out
+    )
