@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     from models.forecast.command import register as register_instance
 
     register_instance(sub)
+    from models.backtest.command import register as register_backtest
+
+    register_backtest(sub)
     return parser
 
 

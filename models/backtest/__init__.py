@@ -1,0 +1,78 @@
+"""Backtest: how good were the plans? Ex-post evaluation against the actual output.
+
+Public API (plain functions, so a pipeline can make an asset of each step):
+
+``read_actual(source, inst, config=None) -> ActualOutput``
+    the day's actual output per plant [MW]: ``"synthetic"`` (offline default,
+    :func:`synthetic_actual`), a folder of metered 96-point ``<plant>.csv``
+    files (:func:`metered_actual`), a folder of Open-Meteo ``<plant>.json``
+    weather files (:func:`weather_actual`) or an ``actual.json``.
+``actual_instance(raw, actual) -> dict`` / ``write_actual(raw_actual, path)``
+    the day's instance with one probability-1 scenario, the actual output.
+``read_plan(inst, plan_dir) -> FirstStage``
+    the first stage (blocks on, allocation) of a plan folder.
+``evaluate_day(raw, first_stage, actual_raw, options) -> Evaluation``
+    every policy (stochastic, perfect_foresight, deterministic, flat, greedy)
+    re-dispatched on the actual day; ``.to_json()`` is ``evaluation.json``;
+    :func:`write_evaluation_files` writes it with the per-step CSVs.
+``run_day(day, out_dir, options) -> DayResult`` / ``run_backtest(first, last, out_dir, ...)``
+    the whole chain per day, and a range in parallel processes with
+    ``backtest.csv`` and ``backtest.html``.
+``day_has_ended(day, now=None) -> bool``
+    whether a day (Asia/Shanghai) is over, so that its actual can exist.
+
+Errors in actual files raise :class:`models.forecast.ForecastInputError`
+naming the file, row and time; a plan folder that cannot be read raises
+:class:`PlanFolderError`. The commands ``suandian evaluate`` and ``suandian
+backtest`` are in :mod:`models.backtest.command`.
+"""
+
+from models.backtest.actual import (
+    ActualOutput,
+    actual_instance,
+    metered_actual,
+    read_actual,
+    synthetic_actual,
+    weather_actual,
+    write_actual,
+)
+from models.backtest.evaluate import Evaluation, evaluate_day, write_evaluation_files
+from models.backtest.policies import (
+    POLICIES,
+    FirstStage,
+    PlanFolderError,
+    greedy_first_stage,
+    mean_forecast_raw,
+    read_plan,
+)
+from models.backtest.run import (
+    BacktestOptions,
+    DayResult,
+    day_has_ended,
+    run_backtest,
+    run_day,
+)
+
+__all__ = [
+    "POLICIES",
+    "ActualOutput",
+    "BacktestOptions",
+    "DayResult",
+    "Evaluation",
+    "FirstStage",
+    "PlanFolderError",
+    "actual_instance",
+    "day_has_ended",
+    "evaluate_day",
+    "greedy_first_stage",
+    "mean_forecast_raw",
+    "metered_actual",
+    "read_actual",
+    "read_plan",
+    "run_backtest",
+    "run_day",
+    "synthetic_actual",
+    "weather_actual",
+    "write_actual",
+    "write_evaluation_files",
+]
