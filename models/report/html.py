@@ -227,7 +227,9 @@ def render_day_report(
             "<h2>Value of shifting: comparison with a flat plan</h2>",
             f'<p id="shifting-value" data-value="{saving!r}">The flat plan spreads every '
             "workload evenly over its window on the same instance. Shifting work to match "
-            f"renewable supply saves <strong>¥{saving:,.0f}</strong> of expected cost.</p>",
+            f"renewable supply saves <strong>¥{saving:,.0f}</strong> of expected cost "
+            f"(flat plan {flat.summary.get('status', '')}, within a relative gap of "
+            f"{float(flat.summary.get('gap', 0.0)):.2%}).</p>",
             comparison_table(summary, flat.summary),
             _figure(
                 "chart-flat",

@@ -12,7 +12,11 @@ SITE_COLUMNS = ("step", "start", "blocks_on", "racks_on", "it_cap_mw", "facility
 def site_table(rack_power_plan: pd.DataFrame, datacenter: str) -> pd.DataFrame:
     """One data centre's plan, one row per step, in the columns a site operator loads."""
     rows = rack_power_plan[rack_power_plan["datacenter"] == datacenter]
-    return rows.sort_values("step").loc[:, list(SITE_COLUMNS)].reset_index(drop=True)
+    table = rows.sort_values("step").loc[:, list(SITE_COLUMNS)].reset_index(drop=True)
+    if not pd.api.types.is_string_dtype(table["start"]) and len(table):
+        # ISO 8601 with the offset, as in the contract's CSV files (2026-11-23T00:15:00+08:00)
+        table["start"] = [pd.Timestamp(ts).isoformat() for ts in table["start"]]
+    return table
 
 
 def write_site_files(rack_power_plan: pd.DataFrame, plan_dir: Path) -> list[Path]:

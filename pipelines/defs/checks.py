@@ -15,6 +15,8 @@ import dagster as dg
 import pandas as pd
 
 from models.instance import InstanceError, load_instance, validate
+from models.plan.results import PlanTables
+from models.plan.verify import verify_plan
 from models.report.figures import (
     compare_totals,
     flexible_demand_mwh,
@@ -74,7 +76,6 @@ def instance_valid(
 
 
 def _read_published(plan_dir: Path):
-    from models.plan.results import PlanTables
 
     return PlanTables(
         rack_power_plan=pd.read_csv(plan_dir / "rack_power_plan.csv"),
@@ -93,7 +94,6 @@ def _read_published(plan_dir: Path):
     "published CSV files (not a re-read of the solver status).",
 )
 def plan_feasible(rack_power_plan: dict, dispatch_instance: dict) -> dg.AssetCheckResult:
-    from models.plan.verify import verify_plan
 
     instance = validate(dispatch_instance, "dispatch_instance")
     problems = verify_plan(instance, _read_published(Path(rack_power_plan["plan_dir"])))

@@ -5,7 +5,7 @@ import time
 
 import dagster as dg
 import pytest
-from conftest import BIN, QUEUED_HOME_YAML, REPO, dagster_process, subprocess_env
+from pipeline_support import BIN, QUEUED_HOME_YAML, REPO, dagster_process, subprocess_env
 
 DAYS = ["2026-11-10", "2026-11-11", "2026-11-12"]
 

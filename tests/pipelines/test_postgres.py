@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from conftest import DAY, REPO, free_port, materialize_day, resources
+from pipeline_support import DAY, REPO, free_port, materialize_day, resources
 
 PG_ROOTS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 PG_BIN = next((p for p in PG_ROOTS if (p / "initdb").exists()), None)

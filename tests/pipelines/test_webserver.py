@@ -5,9 +5,9 @@ import time
 import urllib.request
 
 import pytest
-from conftest import BIN, DAY, HOME_YAML, dagster_process, free_port, subprocess_env
 from dagster import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
+from pipeline_support import BIN, DAY, HOME_YAML, dagster_process, free_port, subprocess_env
 
 ASSET_GRAPH = """
 { assetNodes { assetKey { path } groupName dependencyKeys { path } hasAssetChecks } }

@@ -15,6 +15,13 @@ from typing import Any, TypeVar
 import dagster as dg
 import pandas as pd
 
+from models.forecast import load_fleet_config
+from models.forecast import weather_forecast as weather_step
+from models.forecast.datacentres import datacenter_conditions as conditions_step
+from models.forecast.errors import ForecastInputError
+from models.forecast.renewable import renewable_forecast as renewable_step
+from models.forecast.tariff import grid_tariff as tariff_step
+from models.forecast.workloads import workload_queue as queue_step
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import ForecastSettings
 
@@ -31,7 +38,6 @@ def delivery_day(context: dg.AssetExecutionContext) -> dt.date:
 
 def from_source(what: str, call: Callable[[], T]) -> T:
     """Run a source call; input errors fail for good, anything else may be retried."""
-    from models.forecast.errors import ForecastInputError
 
     try:
         return call()
@@ -40,7 +46,6 @@ def from_source(what: str, call: Callable[[], T]) -> T:
 
 
 def fleet(forecast: ForecastSettings):
-    from models.forecast import load_fleet_config
 
     return from_source(
         "fleet configuration", lambda: load_fleet_config(forecast.fleet_config_path())
@@ -91,7 +96,6 @@ def _has_tabulate() -> bool:
 def weather_forecast(context: dg.AssetExecutionContext, forecast: ForecastSettings):
     """Weather over the delivery day at 15-minute steps (Asia/Shanghai) from the configured
     source (``offline``: the bundled synthetic climatology, no network)."""
-    from models.forecast import weather_forecast as weather_step
 
     day = delivery_day(context)
     config = fleet(forecast)
@@ -119,7 +123,6 @@ def renewable_forecast(
     """Available power per plant and scenario [MW], 96 steps: pvlib and windpowerlib chains
     on the weather (or a plant's own 96-point file from the inbox), spread into
     scenarios by the forecast-error model."""
-    from models.forecast.renewable import renewable_forecast as renewable_step
 
     day = delivery_day(context)
     config = fleet(forecast)
@@ -155,7 +158,6 @@ def datacenter_conditions(
 ):
     """PUE per data centre and step from the forecast air temperature, and the inflexible
     IT load [MW] each data centre must carry."""
-    from models.forecast.datacentres import datacenter_conditions as conditions_step
 
     config = fleet(forecast)
     conditions = from_source(
@@ -196,7 +198,6 @@ def workload_queue(
     """Flexible workloads of the day (energy, window, data centres, rate limit, penalty),
     from the configured workload file, or the offline demo queue sized to the data
     centres' spare capacity."""
-    from models.forecast.workloads import workload_queue as queue_step
 
     path = forecast.workload_file or None
     queue = from_source(
@@ -231,7 +232,6 @@ def workload_queue(
 def grid_tariff(context: dg.AssetExecutionContext, forecast: ForecastSettings) -> dict:
     """The grid connection for the day: time-of-use import price and export price per step
     [CNY/MWh], import and export limits, emission factor and carbon price."""
-    from models.forecast.tariff import grid_tariff as tariff_step
 
     tariff = from_source("grid tariff", lambda: tariff_step(fleet(forecast), delivery_day(context)))
     prices = tariff["import_price"]

@@ -11,6 +11,8 @@ from typing import Any
 
 import dagster as dg
 
+from models.forecast.assemble import assemble_instance
+from models.forecast.errors import ForecastInputError
 from models.instance import InstanceError, dump_instance, validate
 from models.plan.atomic import replace_directory
 from pipelines.defs.assets.forecasts import delivery_day, fleet
@@ -19,7 +21,7 @@ from pipelines.defs.resources import ForecastSettings, Publisher
 
 
 def invalid_instance_failure(day: str, problems: list[str]) -> dg.Failure:
-    problems = [p for p in problems if p.strip()]
+    problems = [p.strip() for p in problems if p.strip()]
     return dg.Failure(
         description=f"The instance for {day} is invalid ({len(problems)} problem(s)):\n"
         + "\n".join(problems),
@@ -49,7 +51,6 @@ def dispatch_instance(
     Fails with the validator's message, naming each key path and rule, when the
     inputs do not make a valid instance.
     """
-    from models.forecast import assemble_instance
 
     day = context.partition_key
     try:
@@ -63,7 +64,9 @@ def dispatch_instance(
         )
         instance = validate(raw, f"dispatch_instance {day}")
     except InstanceError as exc:
-        raise invalid_instance_failure(day, exc) from exc
+        raise invalid_instance_failure(day, exc.problems) from exc
+    except ForecastInputError as exc:  # assemble_instance wraps the validator's message
+        raise invalid_instance_failure(day, str(exc).splitlines()) from exc
     day_dir = publisher.day_dir(day)
     replace_directory(day_dir, lambda staging: dump_instance(raw, Path(staging) / "instance.json"))
     path = day_dir / "instance.json"

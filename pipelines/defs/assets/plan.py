@@ -13,8 +13,12 @@ from typing import Any
 
 import dagster as dg
 
+from models.dispatch.diagnose import NoFeasiblePlanError
+from models.dispatch.solve import solve_instance
 from models.instance import validate
 from models.plan.atomic import replace_directory
+from models.plan.results import plan_tables
+from models.plan.write import write_plan_files
 from models.report import write_site_files
 from models.report.figures import KEY_FIGURES, scenario_rows, unserved_flexible_mwh
 from pipelines.defs.partitions import delivery_days
@@ -97,10 +101,6 @@ def dispatch_plan(
     A solver time-out still yields the best plan found, with its gap and a
     warning; a day with no feasible plan fails with the named cause.
     """
-    from models.plan.results import plan_tables
-
-    from models.dispatch.diagnose import NoFeasiblePlanError
-    from models.dispatch.solve import solve_instance
 
     day = context.partition_key
     instance = validate(dispatch_instance, f"dispatch_instance {day}")
@@ -150,14 +150,13 @@ def rack_power_plan(
     them, plus ``rack_power_plan.parquet`` and ``sites/<datacenter>.csv`` (step,
     start, blocks on, racks on, IT cap MW, facility MW) for each site operator.
     """
-    from models.plan.write import write_plan
 
     day = context.partition_key
     plan_dir = publisher.day_dir(day) / "plan"
     tables = dispatch_plan.tables
 
     def fill(staging: Path) -> None:
-        write_plan(tables, staging)
+        write_plan_files(tables, staging)  # what `suandian solve --out` writes
         write_site_files(tables.rack_power_plan, staging)
 
     replace_directory(plan_dir, fill)

@@ -2,7 +2,10 @@
 
 import dagster as dg
 
+from models.dispatch.diagnose import NoFeasiblePlanError
+from models.dispatch.policies import flat_plan
 from models.instance import validate
+from models.plan.results import plan_tables
 from models.report import render_day_report, write_day_report
 from pipelines.defs.assets.plan import SolvedDay
 from pipelines.defs.partitions import delivery_days
@@ -30,17 +33,13 @@ def plan_report(
     (no-flexibility) plan solved on the same instance, so the value of shifting
     work shows. Charts are inline SVG; the page needs no network.
     """
-    from models.dispatch.policies import flat_plan
-    from models.plan.results import plan_tables
-
-    from models.dispatch.diagnose import NoFeasiblePlanError
 
     day = context.partition_key
     instance = validate(dispatch_instance, f"dispatch_instance {day}")
     notes: list[str] = []
     flat = None
     try:
-        flat = plan_tables(instance, flat_plan(instance, solver.options()))
+        flat = plan_tables(instance, flat_plan(instance, solver.flat_options()))
     except NoFeasiblePlanError as exc:
         notes.append(
             f"The flat plan has no feasible solution on this day ({exc.cause}); "

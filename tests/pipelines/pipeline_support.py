@@ -1,0 +1,288 @@
+"""Helpers and fixtures for the pipeline tests: a temporary DAGSTER_HOME and runs folder, short solver
+limits, a tiny instance, and helpers to start Dagster processes on a free local port."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import ASSETS, CHECKS
+from pipelines.defs.resources import ForecastSettings, PlanLimits, Publisher, SolverSettings
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+DAY = "2026-11-23"
+# Short limits keep the suite fast; the published plan is then the best found within them.
+TIME_LIMIT_S = int(os.environ.get("SUANDIAN_TEST_TIME_LIMIT_S", "20"))
+MIP_GAP = 2e-3
+TEST_GAP_LIMIT = 0.05
+
+HOME_YAML = """\
+telemetry: {enabled: false}
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: DefaultRunCoordinator
+"""
+
+QUEUED_HOME_YAML = """\
+telemetry: {enabled: false}
+concurrency:
+  runs: {max_concurrent_runs: 3}
+"""
+
+
+def all_assets_and_checks() -> list:
+    return [*ASSETS, *CHECKS]
+
+
+def resources(runs_dir: Path, **solver) -> dict:
+    return {
+        "forecast": ForecastSettings(inbox_dir=str(runs_dir / "inbox")),
+        "solver": SolverSettings(
+            **{"time_limit_s": TIME_LIMIT_S, "mip_rel_gap": MIP_GAP, **solver}
+        ),
+        "publisher": Publisher(runs_dir=str(runs_dir)),
+        "plan_limits": PlanLimits(gap_limit=TEST_GAP_LIMIT, unserved_warn_mwh=1.0),
+    }
+
+
+def materialize_day(day: str, res: dict, instance: dg.DagsterInstance, **kwargs):
+    """Materialise every asset and check of one day in this process."""
+    return dg.materialize(
+        all_assets_and_checks(), partition_key=day, resources=res, instance=instance, **kwargs
+    )
+
+
+@pytest.fixture
+def dagster_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(HOME_YAML)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def runs_dir(tmp_path) -> Path:
+    path = tmp_path / "runs"
+    path.mkdir()
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def subprocess_env(home: Path, runs: Path, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SUANDIAN_RUNS_DIR": str(runs),
+        "SUANDIAN_EXECUTOR": "in_process",
+        "SUANDIAN_TIME_LIMIT_S": str(TIME_LIMIT_S),
+        "SUANDIAN_MIP_GAP": str(MIP_GAP),
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@contextlib.contextmanager
+def dagster_process(
+    args: list[str],
+    env: dict[str, str],
+    log: Path,
+    port: int | None = None,
+    ready_timeout: float = 120.0,
+):
+    """Start a Dagster command from the repo root; wait for /server_info when ``port`` is set.
+
+    SIGINT is reset to its default in the child (a background process otherwise ignores
+    it and Dagster maps SIGTERM onto SIGINT), so ``terminate`` shuts it down cleanly.
+    """
+    import urllib.request
+
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            args,
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        try:
+            if port is not None:
+                deadline = time.monotonic() + ready_timeout
+                while True:
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"{args[0]} exited: {log.read_text()[-3000:]}")
+                    try:
+                        with urllib.request.urlopen(
+                            f"http://127.0.0.1:{port}/server_info", timeout=2
+                        ) as reply:
+                            if reply.status == 200:
+                                break
+                    except OSError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(
+                            f"no server after {ready_timeout} s: {log.read_text()[-3000:]}"
+                        )
+                    time.sleep(0.5)
+            yield proc
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(10)
+
+
+def tiny_raw(day: str = DAY) -> dict:
+    """A small valid instance (2 data centres, 96 steps, 2 scenarios) that solves in a second.
+
+    Wind and prices vary with ``day``, so two days give two different plans.
+    """
+    import datetime as dt
+
+    steps = 96
+    k = dt.date.fromisoformat(day).toordinal() % 5
+    wind = [30.0 + 10.0 * ((t // 8 + k) % 3) for t in range(steps)]
+    pv = [max(0.0, 40.0 * (1 - abs(t - 44 - 4 * k) / 24)) for t in range(steps)]
+    return {
+        "version": 1,
+        "name": f"tiny-{day}",
+        "start": f"{day}T00:00:00+08:00",
+        "step_minutes": 15,
+        "steps": steps,
+        "scenarios": [
+            {
+                "id": "low",
+                "probability": 0.5,
+                "renewable_mw": {"w-wind-1": [0.7 * x for x in wind], "p-pv-1": pv},
+            },
+            {"id": "high", "probability": 0.5, "renewable_mw": {"w-wind-1": wind, "p-pv-1": pv}},
+        ],
+        "datacenters": [
+            {
+                "id": "dc01",
+                "racks": 4000,
+                "rack_kw": 5.0,
+                "block_racks": 1000,
+                "idle_fraction": 0.4,
+                "pue": [1.2] * steps,
+                "inflexible_mw": [4.0] * steps,
+                "initial_blocks_on": 1,
+                "max_block_change": 2,
+                "block_startup_cost": 100.0,
+            },
+            {
+                "id": "dc02",
+                "racks": 2000,
+                "rack_kw": 5.0,
+                "block_racks": 500,
+                "idle_fraction": 0.3,
+                "pue": [1.1] * steps,
+                "inflexible_mw": [2.0] * steps,
+            },
+        ],
+        "workloads": [
+            {
+                "id": "train-a",
+                "energy_mwh": 60.0,
+                "datacenters": ["dc01", "dc02"],
+                "release_step": 8,
+                "deadline_step": 96,
+                "max_mw": 10.0,
+                "unserved_penalty_per_mwh": 3000.0,
+            },
+            {
+                "id": "batch-b",
+                "energy_mwh": 12.0,
+                "datacenters": ["dc02"],
+                "release_step": 0,
+                "deadline_step": 48,
+                "max_mw": 5.0,
+                "unserved_penalty_per_mwh": 2000.0,
+            },
+        ],
+        "storage": [
+            {
+                "id": "bess-1",
+                "charge_mw": 10.0,
+                "discharge_mw": 10.0,
+                "energy_min_mwh": 1.0,
+                "energy_max_mwh": 20.0,
+                "energy_initial_mwh": 10.0,
+                "energy_final_min_mwh": 5.0,
+                "charge_efficiency": 0.95,
+                "discharge_efficiency": 0.95,
+                "degradation_cost_per_mwh": 30.0,
+            },
+        ],
+        "grid": {
+            "import_limit_mw": 50.0,
+            "export_limit_mw": 10.0,
+            "import_price": [250.0 + 10 * k] * 32 + [550.0] * 32 + [400.0 - 10 * k] * 32,
+            "export_price": [100.0 + 5 * k] * steps,
+            "emission_factor_t_per_mwh": 0.55,
+            "carbon_price_per_t": 60.0,
+            "curtailment_cost_per_mwh": 0.0,
+            "unserved_load_penalty_per_mwh": 100000.0,
+        },
+    }
+
+
+@pytest.fixture
+def assemble_returns(monkeypatch):
+    """Make ``dispatch_instance`` assemble a given raw instance (validated like the real one)."""
+    import pipelines.defs.assets.instance as instance_assets
+    from models.forecast.errors import ForecastInputError
+    from models.instance import InstanceError, validate
+
+    def install(raw) -> None:
+        """``raw``: an instance dict, or a function of the day (``YYYY-MM-DD``) giving one."""
+
+        def fake(config, day, renewable, datacenters, workloads, grid):
+            data = raw(day.isoformat()) if callable(raw) else raw
+            try:
+                validate(data, f"instance for {day.isoformat()}")
+            except InstanceError as exc:
+                raise ForecastInputError(str(exc)) from None
+            return data
+
+        monkeypatch.setattr(instance_assets, "assemble_instance", fake)
+
+    return install
+
+
+def tiny_assembler(monkeypatch) -> None:
+    """Make every day's ``dispatch_instance`` the tiny instance of that day."""
+    import pipelines.defs.assets.instance as instance_assets
+
+    monkeypatch.setattr(
+        instance_assets, "assemble_instance", lambda config, day, *parts: tiny_raw(day.isoformat())
+    )
+
+
+def failure_description(result, step: str) -> str:
+    [event] = [e for e in result.get_step_failure_events() if e.step_key == step]
+    data = event.step_failure_data
+    user = data.user_failure_data
+    return (user.description if user is not None and user.description else "") + (
+        data.error.message if data.error else ""
+    )

@@ -1,0 +1,111 @@
+"""Failures are clear: invalid instance, solver time-out, infeasible day, transient sources."""
+
+import dagster as dg
+import pytest
+from pipeline_support import DAY, failure_description, materialize_day, resources, tiny_raw
+
+import pipelines.defs.assets.forecasts as forecast_assets
+import pipelines.defs.assets.plan as plan_assets
+from models.report.parse import parse_report
+
+
+@pytest.fixture
+def instance(dagster_home):
+    with dg.DagsterInstance.get() as inst:
+        yield inst
+
+
+def test_invalid_instance_fails_with_the_validators_message(assemble_returns, instance, runs_dir):
+    raw = tiny_raw()
+    raw["datacenters"][1]["pue"][17] = 0.8
+    assemble_returns(raw)
+    result = materialize_day(DAY, resources(runs_dir), instance, raise_on_error=False)
+    assert not result.success
+    message = failure_description(result, "dispatch_instance")
+    assert "The instance for 2026-11-23 is invalid" in message
+    assert "datacenters[1].pue[17]" in message
+    assert not (runs_dir / DAY).exists()  # nothing half-published
+    assert not result.asset_materializations_for_node("dispatch_plan")
+
+
+def test_infeasible_day_fails_with_the_named_cause(assemble_returns, instance, runs_dir):
+    raw = tiny_raw()
+    # dc01 needs 3 blocks from step 0 on, but starts with none and may add one per step
+    dc = raw["datacenters"][0]
+    dc.update(initial_blocks_on=0, max_block_change=1, inflexible_mw=[12.0] * 96)
+    assemble_returns(raw)
+    result = materialize_day(DAY, resources(runs_dir), instance, raise_on_error=False)
+    assert not result.success
+    message = failure_description(result, "dispatch_plan")
+    assert message.startswith("No feasible plan for 2026-11-23: ")
+    assert len(message) > len("No feasible plan for 2026-11-23: ") + 5
+    # the instance stays archived for `suandian solve`, with no stale plan beside it
+    assert sorted(p.name for p in (runs_dir / DAY).iterdir()) == ["instance.json"]
+
+
+def test_time_out_publishes_best_plan_with_gap_and_warning(
+    assemble_returns, instance, runs_dir, monkeypatch
+):
+    real = plan_assets.solve_instance
+
+    def timed_out(inst, options):
+        solution = real(inst, options)
+        solution.status = "time_limit"
+        solution.bound = solution.objective - 0.2 * max(1.0, abs(solution.objective))
+        solution.gap = 0.2
+        return solution
+
+    monkeypatch.setattr(plan_assets, "solve_instance", timed_out)
+    assemble_returns(tiny_raw())
+    result = materialize_day(DAY, resources(runs_dir), instance)
+    assert result.success
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    gap = evaluations["gap_within_limit"]
+    assert not gap.passed and gap.severity == dg.AssetCheckSeverity.WARN
+    assert "gap 20.0000% above the limit 5.0000%" in gap.description
+    assert all(e.passed for name, e in evaluations.items() if name != "gap_within_limit")
+    meta = result.asset_materializations_for_node("dispatch_plan")[0].metadata
+    assert meta["status"].value == "time_limit"
+    warnings = [
+        e
+        for e in instance.all_logs(result.run_id)
+        if e.level == 30 and "time limit" in (e.user_message or "")
+    ]
+    assert warnings
+    page = (runs_dir / DAY / "report.html").read_text()
+    assert 'id="not-optimal"' in page
+    assert parse_report(page)["tables"]["key-figures"]["status"] == ["time_limit"]
+    assert (runs_dir / DAY / "plan" / "summary.json").is_file()
+
+
+def test_transient_source_error_is_retried(assemble_returns, instance, runs_dir, monkeypatch):
+    real = forecast_assets.weather_step
+    calls = []
+
+    def flaky(config, day, source):
+        calls.append(day)
+        if len(calls) == 1:
+            raise ConnectionError("weather service unreachable")
+        return real(config, day, source)
+
+    monkeypatch.setattr(forecast_assets, "weather_step", flaky)
+    assemble_returns(tiny_raw())
+    result = materialize_day(DAY, resources(runs_dir), instance)
+    assert result.success and len(calls) == 2
+    retried = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert [e.step_key for e in retried] == ["weather_forecast"]
+
+
+def test_bad_input_is_not_retried(instance, runs_dir, monkeypatch):
+    from models.forecast.errors import ForecastInputError
+
+    calls = []
+
+    def broken(config, day, source):
+        calls.append(day)
+        raise ForecastInputError("huanxian-wind-1.json: wind_speed_100m: missing")
+
+    monkeypatch.setattr(forecast_assets, "weather_step", broken)
+    result = materialize_day(DAY, resources(runs_dir), instance, raise_on_error=False)
+    assert not result.success and len(calls) == 1
+    assert "wind_speed_100m: missing" in failure_description(result, "weather_forecast")
