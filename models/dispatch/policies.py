@@ -31,8 +31,10 @@ def add_flat_rates(m: pyo.ConcreteModel, inst: Instance) -> None:
     m.JT_FLAT = pyo.Set(dimen=2, initialize=keys, ordered=True)
     m.workload_flat = pyo.Constraint(
         m.JT_FLAT,
-        rule=lambda _m, j, t: sum(_m.workload_mw[j, d, t] for d in sets.dcs_of_job_at[j, t])
-        == _m.workload_flat_rate_mw[j],
+        rule=lambda _m, j, t: (
+            sum(_m.workload_mw[j, d, t] for d in sets.dcs_of_job_at[j, t])
+            == _m.workload_flat_rate_mw[j]
+        ),
     )
 
 

@@ -23,7 +23,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from models.dispatch import storage
+from models.dispatch import storage, tightening
 from models.dispatch.build import build_model
 from models.dispatch.diagnose import NoFeasiblePlanError, find_causes
 from models.dispatch.sets import build_sets
@@ -120,8 +120,12 @@ def solve_model(
 ) -> Solution:
     """Solve a built model (see ``solve_instance``); the model may carry fixed variables."""
     sets = m.dispatch_sets
-    started = time.perf_counter()
+    # Handing the model to HiGHS (Pyomo's translation) is part of building it.
+    t0 = time.perf_counter()
     opt = Highs()
+    opt.set_instance(m)
+    build_seconds += time.perf_counter() - t0
+    started = time.perf_counter()
     log = io.StringIO()
     rounds = 0
     added = 0
@@ -162,7 +166,9 @@ def solve_model(
             tc = TerminationCondition.maxTimeLimit
             added += len(list(m.B_S_T))
             break
-        added += storage.add_exclusion(m, inst, clash)
+        pairs = {(b, s) for b, s, _t in clash}
+        added += storage.add_exclusion(m, inst, [k for k in m.B_S_T if k[:2] in pairs])
+        tightening.drop_power_share(m, pairs)
     objective = float(res.incumbent_objective)
     bound = min(bound, objective) if math.isfinite(bound) else objective
     gap = relative_gap(objective, bound)

@@ -6,10 +6,15 @@ with ``soc[b,s,−1] = energy_initial_mwh``, limits on power and energy, an
 end-of-day floor, and no charging and discharging in the same step.
 
 The exclusion ``ch · dis = 0`` is added lazily (``add_exclusion``): the model is
-first solved without it, and a binary mode is added only for the steps where
-the plan found both charges and discharges. Each round solves a relaxation of
-the contract's problem, so a plan without such steps is optimal for the
-contract; on most days no step needs a binary at all.
+first solved with only its convex hull per step (``tightening.bess_power_share``),
+and binary modes are added for a battery and scenario only where that plan
+both charges and discharges in a step. Each round solves a relaxation of the
+contract's problem, so a plan without such steps is optimal for the contract.
+On most days no step needs a binary at all; where one does, burning surplus
+energy through storage losses pays (dear curtailment), and the battery gets a
+mode binary at every step of that scenario: binaries on the clashing steps
+alone only move the burning to the neighbouring steps, round after round,
+without raising the bound.
 """
 
 from __future__ import annotations
