@@ -1,9 +1,11 @@
 """The Suandian code location: one ``Definitions`` from the modules under ``defs/``.
 
 The executor defaults to Dagster's multiprocess executor (each asset in its own
-process, independent days in parallel runs). ``SUANDIAN_EXECUTOR=in_process``
-runs a day in one process, which starts faster on a small machine; a run's
-``execution:`` config in the launchpad overrides either.
+process, independent days in parallel runs); a run can switch to in-process in
+the launchpad (``execution: {config: {in_process: {}}}``).
+``SUANDIAN_EXECUTOR=in_process`` makes in-process the only executor, which
+starts faster on a small machine and suits tests and backfills launched from
+the CLI.
 """
 
 import os
@@ -22,7 +24,8 @@ def executor() -> dg.ExecutorDefinition:
     if name == "in_process":
         return dg.in_process_executor
     if name == "multiprocess":
-        return dg.multiprocess_executor
+        # multiprocess unless a run picks {"execution": {"config": {"in_process": {}}}}
+        return dg.multi_or_in_process_executor
     raise ValueError(f"SUANDIAN_EXECUTOR={name!r}: expected 'multiprocess' or 'in_process'")
 
 
