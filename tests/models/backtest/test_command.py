@@ -1,0 +1,121 @@
+"""``suandian evaluate`` errors and ``suandian backtest`` over days (small days in place of the fleet)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from models.backtest import run
+from models.backtest.policies import POLICIES
+from models.cli import main
+from models.forecast import ForecastInputError
+from tests.models.backtest.conftest import small_day
+from tests.models.backtest.test_actual import write_metered
+
+
+@pytest.fixture
+def instance_file(tmp_path):
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(small_day()))
+    return path
+
+
+def _bad_metered(folder):
+    folder = write_metered(folder, ["huanxian-wind-1", "huanxian-pv-1", "qingcheng-pv-1"])
+    text = (folder / "huanxian-pv-1.csv").read_text().replace("\n40,10:00,13.9\n", "\n40,10:00,n/a\n")
+    (folder / "huanxian-pv-1.csv").write_text(text)
+    return folder
+
+
+def test_evaluate_bad_actual_file_exits_2_and_writes_nothing(tmp_path, capsys, instance_file, small_plan):
+    folder = _bad_metered(tmp_path / "metered")
+    out = tmp_path / "out"
+    code = main(["evaluate", str(instance_file), str(small_plan[0]), "--actual", str(folder), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert not out.exists()
+    assert err.startswith("suandian: ") and "Traceback" not in err
+    assert "huanxian-pv-1.csv: row 41 (point 40, period ending 10:00): mw 'n/a' is not a number" in err
+
+
+def test_evaluate_bad_actual_keeps_an_existing_output(tmp_path, capsys, instance_file, small_plan):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "evaluation.json").write_text("{}")
+    code = main(["evaluate", str(instance_file), str(small_plan[0]), "--actual",
+                 str(_bad_metered(tmp_path / "metered")), "--out", str(out)])
+    assert code == 2
+    assert (out / "evaluation.json").read_text() == "{}"
+
+
+def test_evaluate_unreadable_plan_folder_exits_2(tmp_path, capsys, instance_file):
+    code = main(["evaluate", str(instance_file), str(tmp_path / "no-plan"), "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert "rack_power_plan.csv: missing" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_evaluate_invalid_instance_exits_2(tmp_path, capsys, small_plan):
+    path = tmp_path / "instance.json"
+    path.write_text('{"version": 2}')
+    code = main(["evaluate", str(path), str(small_plan[0]), "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert str(path) in capsys.readouterr().err
+
+
+def test_backtest_to_before_from_exits_2(tmp_path, capsys):
+    code = main(["backtest", "--from", "2026-03-02", "--to", "2026-03-01", "--out", str(tmp_path / "bt")])
+    assert code == 2
+    assert "before" in capsys.readouterr().err
+
+
+def _fake_build_instance(day, **_kwargs):
+    """The small day moved to ``day``; the second day of a range has a bad forecast file."""
+    if day.day % 2 == 0:
+        raise ForecastInputError(f"plants/huanxian-pv-1.csv: row 7: mw 'x' is not a number ({day})")
+    raw = copy.deepcopy(small_day())
+    raw["start"] = f"{day.isoformat()}T00:00:00+08:00"
+    raw["name"] = f"small-{day.isoformat()}"
+    return raw
+
+
+def test_backtest_days_in_parallel_processes(tmp_path, capsys, monkeypatch):
+    """Two days, two worker processes (forked, so they see the stand-in instance builder)."""
+    monkeypatch.setattr(run, "build_instance", _fake_build_instance)
+    out = tmp_path / "bt"
+    code = main(["backtest", "--from", "2026-03-09", "--to", "2026-03-10", "--out", str(out),
+                 "--workers", "2", "--gap", "1e-2", "--time-limit", "30"])
+    captured = capsys.readouterr()
+    assert code == 2, captured.err  # the one failed day had a bad input
+    assert "2026-03-10: plants/huanxian-pv-1.csv: row 7" in captured.err
+    good = out / "2026-03-09"
+    assert sorted(p.name for p in good.iterdir()) == [
+        "actual.json", "actual_output.csv", "evaluation.json", "instance.json", "plan",
+        "policy_steps.csv",
+    ]
+    assert (good / "plan" / "summary.json").exists()
+    assert not (out / "2026-03-10").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging folders left
+    table = pd.read_csv(out / "backtest.csv")
+    assert table["day"].tolist() == ["2026-03-09"] * len(POLICIES)
+    assert table["policy"].tolist() == list(POLICIES)
+    evaluation = json.loads((good / "evaluation.json").read_text())
+    assert evaluation["stage_seconds"].keys() == {"instance", "plan", "actual", "evaluation"}
+    assert table["realised_cost"].tolist() == [evaluation["policies"][p]["realised_cost"] for p in POLICIES]
+    page = (out / "backtest.html").read_text()
+    assert page.count("<svg") == 4
+    assert "2026-03-10" in page and "Days not evaluated" in page
+    for external in ("<script", "<link", "src=", "url(http"):
+        assert external not in page
+
+
+def test_day_has_ended():
+    tz = dt.timezone(dt.timedelta(hours=8))
+    day = dt.date(2026, 3, 10)
+    assert not run.day_has_ended(day, dt.datetime(2026, 3, 10, 23, 59, tzinfo=tz))
+    assert run.day_has_ended(day, dt.datetime(2026, 3, 11, 0, 0, tzinfo=tz))
+    assert run.day_has_ended(day, dt.datetime(2026, 3, 10, 16, 0, tzinfo=dt.UTC))
