@@ -78,8 +78,8 @@ def test_config_not_toml_or_missing(tmp_path, capsys):
     ("old", "new", "needle"),
     [
         (
-            'weather_plant = "xifeng-pv-1"\nutilisation_frac = 0.50\nmax_block_change = 4',
-            'weather_plant = "lanzhou-pv-1"\nutilisation_frac = 0.50\nmax_block_change = 4',
+            'weather_plant = "xifeng-pv-1"\nutilisation_frac = 0.50\nmax_block_change = 6',
+            'weather_plant = "lanzhou-pv-1"\nutilisation_frac = 0.50\nmax_block_change = 6',
             "datacenter dc02: weather_plant 'lanzhou-pv-1' is not a plant",
         ),
         ("racks = 12000", "racks = 12100", "datacenters[0](dc01): racks 12100 is not a multiple"),
