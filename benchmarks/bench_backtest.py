@@ -1,7 +1,7 @@
 """Time a backtest of the full-size default fleet: instance, plan, actual and evaluation per day.
 
     .venv/bin/python benchmarks/bench_backtest.py [--from 2026-03-09] [--days 7] [--workers 2]
-                                                 [--time-limit 60] [--gap 1e-4] [--keep DIR]
+                                                 [--time-limit 45] [--gap 1e-4] [--keep DIR]
 
 Runs ``models.backtest.run_backtest`` (what ``suandian backtest`` runs) over
 ``--days`` days from ``--from`` with ``--workers`` processes and one HiGHS
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="first", default="2026-03-09", type=dt.date.fromisoformat)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--time-limit", type=float, default=60.0, help="per MIP solve [s]")
+    parser.add_argument("--time-limit", type=float, default=45.0, help="per MIP solve [s]")
     parser.add_argument("--gap", type=float, default=1e-4)
     parser.add_argument("--keep", type=Path, default=None, help="output folder to keep")
     args = parser.parse_args(argv)

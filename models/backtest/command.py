@@ -99,7 +99,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     bt.add_argument("--weather", default=None, help="weather of the forecasts (folder or URL)")
     bt.add_argument("--scenarios", type=int, default=None, help="renewable scenarios per day")
-    _solver_arguments(bt, 60.0)
+    _solver_arguments(bt, 45.0)
     bt.set_defaults(func=cmd_backtest)
 
 

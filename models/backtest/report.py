@@ -20,6 +20,8 @@ import re
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib import dates as mdates
+from matplotlib import ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -68,7 +70,8 @@ def _by_policy(table: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def _line_chart(wide: pd.DataFrame, ylabel: str, title: str, percent: bool = False) -> str:
-    fig = Figure(figsize=(9, 3.4))
+    """One line per policy over the days (``title`` is the chart's accessible name)."""
+    fig = Figure(figsize=(9, 3.2))
     ax = fig.add_subplot()
     for policy in wide.columns:
         values = wide[policy].to_numpy(dtype=float) * (100 if percent else 1)
@@ -83,10 +86,17 @@ def _line_chart(wide: pd.DataFrame, ylabel: str, title: str, percent: bool = Fal
             label=LABELS.get(policy, policy),
         )
     ax.set_ylabel(ylabel)
-    ax.set_title(title, loc="left", fontsize=11)
+    ax.set_label(title)
+    ax.yaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=12, interval_multiples=True)
+    locator.intervald[mdates.HOURLY] = [24]  # whole days only
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    if len(wide.index) == 1:
+        day = wide.index[0]
+        ax.set_xlim(day - pd.Timedelta(days=1), day + pd.Timedelta(days=1))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, ncol=3, loc="best")
-    fig.autofmt_xdate()
     return svg(fig)
 
 
@@ -111,8 +121,9 @@ def green_chart(table: pd.DataFrame) -> str:
 
 def value_captured_chart(table: pd.DataFrame) -> str:
     per_day = table.drop_duplicates("day")["value_captured"].dropna().to_numpy(dtype=float)
-    fig = Figure(figsize=(6, 3.2))
+    fig = Figure(figsize=(9, 2.8))
     ax = fig.add_subplot()
+    ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     if len(per_day):
         lo = min(0.0, float(per_day.min()))
         hi = max(1.0, float(per_day.max()))
@@ -124,7 +135,6 @@ def value_captured_chart(table: pd.DataFrame) -> str:
         ax.text(0.5, 0.5, "flat equals perfect foresight on every day", ha="center")
     ax.set_xlabel("value of flexibility captured (flat → perfect foresight = 0 → 1)")
     ax.set_ylabel("days")
-    ax.set_title("Distribution of value captured", loc="left", fontsize=11)
     ax.grid(alpha=0.3)
     return svg(fig)
 
@@ -225,6 +235,7 @@ body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#22
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse;font-size:.9em}td,th{padding:.25em .6em;border-bottom:1px solid #ddd}
 th{text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
+td:first-child{white-space:nowrap}
 svg{width:100%;height:auto}.note{color:#666;font-size:.85em}
 """
 

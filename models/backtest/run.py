@@ -68,7 +68,7 @@ class BacktestOptions:
         (or ``None``) use the synthetic actual.
     """
 
-    time_limit_s: float | None = 60.0
+    time_limit_s: float | None = 45.0
     mip_rel_gap: float = 1e-4
     threads: int | None = None
     config: str | None = None
