@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DAY ?= 2026-11-23
+# The delivery day to plan: tomorrow in Asia/Shanghai unless given (make plan DAY=2026-11-23).
+DAY ?= $(shell TZ=Asia/Shanghai date -d tomorrow +%F)
+export DAGSTER_HOME := $(CURDIR)/dagster_home
 
 .PHONY: install plan solve-example test test-fast lint bench
 
@@ -18,7 +20,10 @@ install: $(BIN)/suandian
 solve-example: install
 	$(BIN)/suandian solve data/examples/qingyang-full-day.json --out data/runs/example/plan
 
-plan: solve-example
+# The main job: one delivery day's forecast, instance, plan, checks and report, through Dagster.
+plan: install
+	$(BIN)/dg launch --job plan_day --partition $(DAY)
+	@echo "published: data/runs/$(DAY)/"
 
 test: install
 	$(BIN)/ruff check .
