@@ -17,7 +17,8 @@ Public API (plain functions, so a pipeline can make an asset of each step):
     :func:`write_evaluation_files` writes it with the per-step CSVs.
 ``run_day(day, out_dir, options) -> DayResult`` / ``run_backtest(first, last, out_dir, ...)``
     the whole chain per day, and a range in parallel processes with
-    ``backtest.csv`` and ``backtest.html``.
+    ``backtest.csv`` and ``backtest.html``; ``load_results(out_dir)`` +
+    ``write_summary(out_dir, results)`` rebuild both from days evaluated one by one.
 ``day_has_ended(day, now=None) -> bool``
     whether a day (Asia/Shanghai) is over, so that its actual can exist.
 
@@ -49,8 +50,10 @@ from models.backtest.run import (
     BacktestOptions,
     DayResult,
     day_has_ended,
+    load_results,
     run_backtest,
     run_day,
+    write_summary,
 )
 
 __all__ = [
@@ -65,6 +68,7 @@ __all__ = [
     "day_has_ended",
     "evaluate_day",
     "greedy_first_stage",
+    "load_results",
     "mean_forecast_raw",
     "metered_actual",
     "read_actual",
@@ -75,4 +79,5 @@ __all__ = [
     "weather_actual",
     "write_actual",
     "write_evaluation_files",
+    "write_summary",
 ]

@@ -241,8 +241,6 @@ def run_backtest(
         in date order. ``backtest.csv`` and ``backtest.html`` cover the days that
         succeeded (the page lists the failed ones).
     """
-    from models.backtest.report import backtest_html
-
     options = options or BacktestOptions()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -264,10 +262,45 @@ def run_backtest(
                 if progress:
                     progress(result)
     results.sort(key=lambda r: r.day)
-    wall = time.perf_counter() - started
+    write_summary(out, results, wall_seconds=time.perf_counter() - started)
+    return results
+
+
+def write_summary(
+    out_dir: str | Path, results: list[DayResult], wall_seconds: float | None = None
+) -> pd.DataFrame:
+    """Write ``backtest.csv`` and ``backtest.html`` for ``results``; return the table."""
+    from models.backtest.report import backtest_html
+
+    out = Path(out_dir)
     table = backtest_rows(results)
     atomic_write_text(out / CSV_FILE, table.to_csv(index=False))
-    atomic_write_text(out / HTML_FILE, backtest_html(table, results, wall_seconds=wall))
+    atomic_write_text(out / HTML_FILE, backtest_html(table, results, wall_seconds=wall_seconds))
+    return table
+
+
+def load_results(out_dir: str | Path, days: list[dt.date] | None = None) -> list[DayResult]:
+    """Day results read back from ``<out_dir>/<YYYY-MM-DD>/evaluation.json`` (date order).
+
+    For a report over days evaluated one by one (for example by a pipeline):
+    ``write_summary(out_dir, load_results(out_dir))``. Days without an
+    evaluation are skipped, or reported as failed when listed in ``days``.
+    """
+    out = Path(out_dir)
+    names = (
+        [d.isoformat() for d in days]
+        if days is not None
+        else sorted(p.name for p in out.iterdir() if (p / EVALUATION_FILE).is_file())
+    )
+    results = []
+    for name in names:
+        path = out / name / EVALUATION_FILE
+        if not path.is_file():
+            results.append(DayResult(name, False, {}, error=f"{path}: missing", kind="input"))
+            continue
+        evaluation = json.loads(path.read_text(encoding="utf-8"))
+        seconds = evaluation.get("stage_seconds", {})
+        results.append(DayResult(name, True, seconds, evaluation))
     return results
 
 
@@ -285,6 +318,8 @@ __all__ = [
     "backtest_rows",
     "day_has_ended",
     "day_range",
+    "load_results",
     "run_backtest",
     "run_day",
+    "write_summary",
 ]

@@ -111,6 +111,12 @@ def test_backtest_days_in_parallel_processes(tmp_path, capsys, monkeypatch):
     assert "2026-03-10" in page and "Days not evaluated" in page
     for external in ("<script", "<link", "src=", "url(http"):
         assert external not in page
+    # a report rebuilt from the day folders (as a pipeline would) gives the same table
+    (out / "backtest.csv").unlink()
+    results = run.load_results(out, [dt.date(2026, 3, 9), dt.date(2026, 3, 10)])
+    assert [r.ok for r in results] == [True, False]
+    run.write_summary(out, results)
+    pd.testing.assert_frame_equal(pd.read_csv(out / "backtest.csv"), table)
 
 
 def test_day_has_ended():
