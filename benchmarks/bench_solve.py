@@ -4,7 +4,7 @@ Each case runs in a fresh process so that its peak RSS is its own. Prints, per
 case: model build seconds (Pyomo model plus hand-over to HiGHS), solver
 seconds, final gap, status, objective against the reference, and peak RSS.
 
-    .venv/bin/python benchmarks/bench_solve.py [--cases medium-12 large-14] [--repeat 1]
+    .venv/bin/python benchmarks/bench_solve.py [--cases medium-12 large-14] [--repeat 1] [--portfolio 2]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ EXAMPLES = REPO.parent / "shared" / "spec" / "examples"
 BUNDLED = {"large-14": REPO / "data" / "examples" / "qingyang-full-day.json"}
 
 
-def run_case(path: Path, threads: int | None) -> dict:
+def run_case(path: Path, threads: int | None, portfolio: int) -> dict:
     """Build and solve one instance in this process; the figures of one run."""
     import time
 
@@ -31,7 +31,7 @@ def run_case(path: Path, threads: int | None) -> dict:
     t0 = time.perf_counter()
     inst = load_instance(path)
     load_seconds = time.perf_counter() - t0
-    sol = solve_instance(inst, SolveOptions(threads=threads))
+    sol = solve_instance(inst, SolveOptions(threads=threads, portfolio=portfolio))
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "load_seconds": load_seconds,
@@ -50,10 +50,11 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", default=["medium-12", "large-14"])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--portfolio", type=int, default=1, help="parallel seeded searches")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_case(Path(args.child), args.threads)))
+        print(json.dumps(run_case(Path(args.child), args.threads, args.portfolio)))
         return
     print(f"{'case':<12} {'build s':>8} {'solve s':>8} {'gap':>9} {'status':>10} "
           f"{'Δ ref':>9} {'peak MiB':>9}")  # fmt: skip
@@ -63,7 +64,14 @@ def main() -> None:
             path = BUNDLED[case]
         ref = json.loads((EXAMPLES / case / "expected.json").read_text())["objective"]
         for _ in range(args.repeat):
-            cmd = [sys.executable, __file__, "--child", str(path)]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--child",
+                str(path),
+                "--portfolio",
+                str(args.portfolio),
+            ]
             if args.threads:
                 cmd += ["--threads", str(args.threads)]
             out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=REPO)

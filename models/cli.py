@@ -65,6 +65,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         mip_rel_gap=args.gap,
         threads=args.threads,
         log=not args.quiet,
+        portfolio=args.portfolio,
     )
     try:
         solution = solve_instance(inst, options)
@@ -112,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     solve.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
     solve.add_argument("--threads", type=int, default=None, help="HiGHS threads")
+    solve.add_argument(
+        "--portfolio",
+        type=int,
+        default=1,
+        help="parallel HiGHS searches with different seeds; the first proof wins (default 1)",
+    )
     solve.add_argument("--quiet", action="store_true", help="do not show the solver log")
     solve.set_defaults(func=cmd_solve)
     validate = sub.add_parser("validate", help="check an instance against the contract")

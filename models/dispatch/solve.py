@@ -54,6 +54,11 @@ class SolveOptions:
         Stream the HiGHS log to ``log_stream`` while solving.
     tightenings
         Names from ``models.dispatch.tightening.TIGHTENINGS``.
+    highs_options
+        Extra HiGHS options as (name, value) pairs.
+    portfolio
+        Independent HiGHS searches (random seeds 0..N-1) run in parallel
+        processes; the first to prove optimality wins (``models.dispatch.portfolio``).
     """
 
     time_limit_s: float | None = None
@@ -63,6 +68,7 @@ class SolveOptions:
     log_stream: TextIO | None = None
     tightenings: tuple[str, ...] = DEFAULT_TIGHTENINGS
     highs_options: tuple[tuple[str, object], ...] = ()
+    portfolio: int = 1
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -188,7 +194,7 @@ def solve_model(
 
 
 def solve_instance(inst: Instance, options: SolveOptions | None = None) -> Solution:
-    """Build and solve the contract's problem for ``inst``.
+    """Build and solve the contract's problem for ``inst`` (in parallel searches if asked).
 
     Raises
     ------
@@ -200,6 +206,15 @@ def solve_instance(inst: Instance, options: SolveOptions | None = None) -> Solut
     causes = find_causes(inst)
     if causes:
         raise NoFeasiblePlanError("; ".join(causes))
+    if options.portfolio > 1:
+        from models.dispatch.portfolio import solve_portfolio
+
+        return solve_portfolio(inst, options)
+    return solve_single(inst, options)
+
+
+def solve_single(inst: Instance, options: SolveOptions) -> Solution:
+    """One HiGHS search in this process."""
     t0 = time.perf_counter()
     sets = build_sets(inst)
     m = build_model(inst, sets, tightenings=options.tightenings)
