@@ -4,7 +4,7 @@ Each case runs in a fresh process so that its peak RSS is its own. Prints, per
 case: model build seconds (Pyomo model plus hand-over to HiGHS), solver
 seconds, final gap, status, objective against the reference, and peak RSS.
 
-    .venv/bin/python benchmarks/bench_solve.py [--cases medium-12 large-14] [--repeat 1] [--portfolio 2]
+    .venv/bin/python benchmarks/bench_solve.py [--cases medium-12 large-14] [--portfolio 2]
 """
 
 from __future__ import annotations

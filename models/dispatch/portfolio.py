@@ -34,7 +34,7 @@ def _search(inst: Instance, options: Any, seed: int, queue: mp.Queue) -> None:
         queue.put(("ok", seed, solve_single(inst, opts)))
     except NoFeasiblePlanError as exc:
         queue.put(("infeasible", seed, exc.cause))
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which re-raises
+    except Exception as exc:
         queue.put(("error", seed, f"{type(exc).__name__}: {exc}"))
 
 
