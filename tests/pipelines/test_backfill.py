@@ -19,7 +19,7 @@ def test_cli_backfill_three_days(tmp_path):
     env = subprocess_env(home, runs)
     with dagster_process([str(BIN / "dagster-daemon"), "run"], env, tmp_path / "daemon.log"):
         # Run from the repo root without -m: the location is named from pyproject ("suandian").
-        subprocess.run(
+        launched = subprocess.run(
             [
                 str(BIN / "dagster"),
                 "job",
@@ -34,10 +34,11 @@ def test_cli_backfill_three_days(tmp_path):
             ],
             cwd=REPO,
             env=env,
-            check=True,
             capture_output=True,
+            text=True,
             timeout=180,
         )
+        assert launched.returncode == 0, launched.stdout[-2000:] + launched.stderr[-3000:]
         with dg.DagsterInstance.from_config(str(home)) as instance:
             deadline = time.monotonic() + 900
             while True:

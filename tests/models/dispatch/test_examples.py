@@ -30,7 +30,7 @@ def solved(request):
     folder = request.param
     inst = load_instance(folder / "instance.json")
     expected = json.loads((folder / "expected.json").read_text())
-    sol = solve_instance(inst, SolveOptions(mip_rel_gap=1e-5))
+    sol = solve_instance(inst, SolveOptions())
     return inst, expected, sol, plan_tables(inst, sol)
 
 
