@@ -192,7 +192,27 @@ def reachable_blocks(inst: Instance) -> dict[str, np.ndarray]:
     return out
 
 
-def greedy_first_stage(inst: Instance, chunks_per_step: int = 4) -> FirstStage:
+def bridge_dips(blocks_on: np.ndarray, hold_steps: int) -> np.ndarray:
+    """Keep blocks on through dips of at most ``hold_steps`` steps (a morphological closing).
+
+    ``n'[t] = min over windows W of h + 1 steps that contain t of max_W n``,
+    with ``n = 0`` outside the day: a dip of at most ``h`` steps between two
+    higher steps is filled, the start and the end of the day are not. Moving
+    maxima and minima keep the ramp limit of ``n``; ``n'[t]`` never exceeds
+    ``max n[t−h..t]``, so it stays within the blocks reachable by step ``t``.
+    """
+    n = np.asarray(blocks_on, dtype=int)
+    if hold_steps <= 0 or len(n) == 0:
+        return n.copy()
+    k = hold_steps  # windows of k + 1 steps: no window fits inside a dip of k steps
+    T = len(n)
+    padded = np.concatenate([np.zeros(k, dtype=int), n, np.zeros(k, dtype=int)])
+    dilated = np.array([padded[s : s + k + 1].max() for s in range(T + k)])
+    closed = np.array([dilated[t : t + k + 1].min() for t in range(T)])
+    return np.maximum(n, closed)
+
+
+def greedy_first_stage(inst: Instance, chunks_per_step: int = 4, hold_steps: int = 4) -> FirstStage:
     """Follow the renewables: fill each workload into the steps of most forecast surplus.
 
     Parameters
@@ -203,6 +223,9 @@ def greedy_first_stage(inst: Instance, chunks_per_step: int = 4) -> FirstStage:
     chunks_per_step : int
         a workload is placed in pieces of ``max_mw / chunks_per_step`` [MW], so
         that it spreads over the best steps instead of filling them in order.
+    hold_steps : int
+        blocks stay on through dips of at most this many steps
+        (:func:`bridge_dips`; 0 = the fewest blocks in every step).
 
     Returns
     -------
@@ -218,8 +241,10 @@ def greedy_first_stage(inst: Instance, chunks_per_step: int = 4) -> FirstStage:
     left (its ``max_mw`` and a listed data centre's reachable capacity), into
     the listed data centre with the most room (lowest PUE on ties); the
     surplus of that step falls by ``pue · piece``. Energy that finds no room
-    is left unserved. The plan is myopic on purpose: no prices, no storage, no
-    start-up costs.
+    is left unserved. The plan is myopic on purpose (no prices, no storage);
+    its only concession to start-up costs is to bridge short dips, because
+    the fewest blocks in every step restart blocks all day long (on a windy
+    day those start-ups cost far more than the energy).
     """
     T = inst.steps
     delta = inst.step_hours
@@ -263,8 +288,11 @@ def greedy_first_stage(inst: Instance, chunks_per_step: int = 4) -> FirstStage:
             surplus[t] -= dcs[d].pue[t] * mw
             energy_left -= mw * delta
     blocks = {
-        d: blocks_for_load(
-            loads[d], dc.block_mw, dc.blocks, dc.initial_blocks_on, dc.max_block_change
+        d: bridge_dips(
+            blocks_for_load(
+                loads[d], dc.block_mw, dc.blocks, dc.initial_blocks_on, dc.max_block_change
+            ),
+            hold_steps,
         )
         for d, dc in dcs.items()
     }

@@ -10,6 +10,7 @@ import pytest
 from models.backtest.policies import (
     PlanFolderError,
     blocks_for_load,
+    bridge_dips,
     greedy_first_stage,
     mean_forecast_raw,
     read_plan,
@@ -94,9 +95,23 @@ def test_greedy_follows_the_renewables():
         **{"scenarios[0].renewable_mw.pv": [0.0, 5.0, 0.0, 3.0], "workloads[0].energy_mwh": 2.0},
     )
     inst = validate(raw, "tiny")
-    first = greedy_first_stage(inst)
+    first = greedy_first_stage(inst, hold_steps=0)
     assert first.allocation == {("job", "dc", 1): 1.0, ("job", "dc", 3): 1.0}
     assert first.blocks_on["dc"].tolist() == [0, 1, 0, 1]
+    # bridging the one-step dip keeps the block on instead of restarting it
+    assert greedy_first_stage(inst, hold_steps=1).blocks_on["dc"].tolist() == [0, 1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("blocks", "hold", "expected"),
+    [
+        ([2, 0, 0, 2, 0], 2, [2, 2, 2, 2, 0]),  # a two-step dip is bridged, the tail is not
+        ([2, 0, 0, 0, 2], 2, [2, 0, 0, 0, 2]),  # a three-step dip is not
+        ([0, 3, 1, 3, 0], 1, [0, 3, 3, 3, 0]),
+    ],
+)
+def test_bridge_dips(blocks, hold, expected):
+    assert bridge_dips(np.array(blocks), hold).tolist() == expected
 
 
 def test_greedy_plan_is_feasible_on_a_real_day(small_raw):
