@@ -146,7 +146,7 @@ def supply_stack(
         )
         ax.set_ylabel("MW")
         ax.set_title(
-            f"scenario {scenario.id} (probability {scenario.probability:g})",
+            f"scenario {scenario.id} (probability {scenario.probability:.3g})",
             fontsize=10,
             loc="left",
         )
