@@ -13,8 +13,8 @@ import os
 import dagster as dg
 
 from pipelines.defs import checks, schedules, sensors
-from pipelines.defs.assets import forecasts, instance, plan, report
-from pipelines.defs.jobs import plan_day
+from pipelines.defs.assets import evaluation, forecasts, instance, plan, report
+from pipelines.defs.jobs import evaluate_day, plan_day
 from pipelines.defs.resources import default_resources
 
 
@@ -29,15 +29,17 @@ def executor() -> dg.ExecutorDefinition:
     raise ValueError(f"SUANDIAN_EXECUTOR={name!r}: expected 'multiprocess' or 'in_process'")
 
 
+# ASSETS: what plans a day (every day); EVALUATION_ASSETS: past days against their actual.
 ASSETS = dg.load_assets_from_modules([forecasts, instance, plan, report])
+EVALUATION_ASSETS = dg.load_assets_from_modules([evaluation])
 CHECKS = dg.load_asset_checks_from_modules([checks])
 
 defs = dg.Definitions(
-    assets=ASSETS,
+    assets=[*ASSETS, *EVALUATION_ASSETS],
     asset_checks=CHECKS,
-    jobs=[plan_day],
+    jobs=[plan_day, evaluate_day],
     schedules=[schedules.nightly_plan],
-    sensors=[sensors.inbox_sensor],
+    sensors=[sensors.inbox_sensor, sensors.metered_inbox_sensor],
     resources=default_resources(),
     executor=executor(),
 )

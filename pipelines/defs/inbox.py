@@ -5,6 +5,8 @@ Layout (one folder per delivery day)::
     <inbox>/2026-11-24/plants/<plant id>.csv    plant 96-point forecasts (MW)
     <inbox>/2026-11-24/workloads.json           the day's workload queue (any name
                                                  with "workload" in it)
+    <inbox>/2026-11-24/metered/<plant id>.csv   metered 96-point output of a past day
+                                                 (MW), read by ``actual_output``
 
 Plant files override the weather-based power of those plants
 (``models.forecast.plant_files``); the newest workload file replaces the
@@ -24,16 +26,14 @@ WORKLOAD_SUFFIXES = {".csv", ".json", ".toml"}
 class InboxFile:
     path: Path
     day: str
-    kind: str  # "plants" or "workloads"
+    kind: str  # "plants", "workloads" or "metered"
     mtime_ns: int
 
     @property
     def key(self) -> str:
         """Identifies this version of the file: path below the inbox and modification time."""
-        return (
-            f"{self.day}/{self.path.parent.name + '/' if self.kind == 'plants' else ''}"
-            f"{self.path.name}@{self.mtime_ns}"
-        )
+        folder = self.path.parent.name + "/" if self.kind in ("plants", "metered") else ""
+        return f"{self.day}/{folder}{self.path.name}@{self.mtime_ns}"
 
 
 def scan(inbox: Path) -> list[InboxFile]:
@@ -86,3 +86,22 @@ def run_key_for(day: str, found: dict[str, list[InboxFile]]) -> str:
     """A run key naming the day and every file version the run uses."""
     used = sorted(f.key for files in found.values() for f in files)
     return f"inbox-{day}-" + "+".join(used)
+
+
+def metered_dir(inbox: Path, day: str) -> Path:
+    """Where the metered output of ``day`` is dropped: ``<inbox>/<day>/metered/``."""
+    return inbox / day / "metered"
+
+
+def scan_metered(inbox: Path) -> list[InboxFile]:
+    """Every metered plant file ``<inbox>/<day>/metered/*.csv``, oldest first."""
+    if not inbox.is_dir():
+        return []
+    files = [
+        InboxFile(p, day_dir.name, "metered", p.stat().st_mtime_ns)
+        for day_dir in inbox.iterdir()
+        if day_dir.is_dir() and DAY.match(day_dir.name)
+        for p in metered_dir(inbox, day_dir.name).glob("*.csv")
+        if p.is_file() and not p.name.startswith(".")
+    ]
+    return sorted(files, key=lambda f: (f.mtime_ns, str(f.path)))

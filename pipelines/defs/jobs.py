@@ -1,4 +1,5 @@
-"""The one job: plan a delivery day from forecasts to the published plan and report."""
+"""The jobs: plan a delivery day (forecasts to the published plan and report), and
+evaluate a past day's plan on its actual output."""
 
 from __future__ import annotations
 
@@ -11,4 +12,12 @@ plan_day = dg.define_asset_job(
     selection=dg.AssetSelection.groups(*PLAN_GROUPS),
     description="Forecast, build, solve, check and publish one delivery day (one partition).",
     tags={"suandian/job": "plan_day"},
+)
+
+evaluate_day = dg.define_asset_job(
+    "evaluate_day",
+    selection=dg.AssetSelection.assets("actual_output", "plan_evaluation"),
+    description="Actual output and evaluation of one past day's published plan (one "
+    "partition; the day must have ended and its plan must be materialised).",
+    tags={"suandian/job": "evaluate_day"},
 )

@@ -59,6 +59,8 @@ class SolverSettings(dg.ConfigurableResource):
     0.1 % gap in well under a minute on 2 cores; a time-out still publishes
     the best plan found. ``flat_*`` bound the flat (no-shifting) comparison plan
     the report solves: it only needs to be close, not proven optimal.
+    ``evaluation_*`` bound each MIP of a past day's evaluation (the comparison
+    plans and every policy's re-dispatch on the actual output).
     """
 
     time_limit_s: int = 60
@@ -66,6 +68,8 @@ class SolverSettings(dg.ConfigurableResource):
     threads: int = 0
     flat_time_limit_s: int = 30
     flat_mip_rel_gap: float = 1e-2
+    evaluation_time_limit_s: int = 45
+    evaluation_mip_rel_gap: float = 1e-3
 
     def options(self, log: bool = False):
         """These limits as ``models.dispatch.solve.SolveOptions``."""
@@ -83,6 +87,15 @@ class SolverSettings(dg.ConfigurableResource):
         return SolveOptions(
             time_limit_s=float(limit) if limit > 0 else None,
             mip_rel_gap=max(self.flat_mip_rel_gap, self.mip_rel_gap),
+            threads=self.threads or None,
+        )
+
+    def evaluation_options(self) -> SolveOptions:
+        """Limits of each MIP of the evaluation of a past day."""
+        limit = self.evaluation_time_limit_s
+        return SolveOptions(
+            time_limit_s=float(limit) if limit > 0 else None,
+            mip_rel_gap=self.evaluation_mip_rel_gap,
             threads=self.threads or None,
         )
 
@@ -134,6 +147,8 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
             time_limit_s=int(_env("SUANDIAN_TIME_LIMIT_S", "60")),
             mip_rel_gap=float(_env("SUANDIAN_MIP_GAP", "1e-3")),
             threads=int(_env("SUANDIAN_THREADS", "0")),
+            evaluation_time_limit_s=int(_env("SUANDIAN_EVAL_TIME_LIMIT_S", "45")),
+            evaluation_mip_rel_gap=float(_env("SUANDIAN_EVAL_MIP_GAP", "1e-3")),
         ),
         "publisher": Publisher(runs_dir=_env("SUANDIAN_RUNS_DIR", "")),
         "plan_limits": PlanLimits(),

@@ -1,4 +1,5 @@
-"""Re-plan a day when new plant forecasts or workload files land in the inbox.
+"""Re-plan a day when new plant forecasts or workload files land in the inbox, and
+evaluate a past day when its metered output lands in ``<inbox>/<day>/metered/``.
 
 The cursor is a JSON map of every file version already handled
 (``<day>/<file>@mtime_ns``), so a file is acted on once, a changed file again, and a
@@ -11,8 +12,9 @@ import json
 
 import dagster as dg
 
+from models.backtest import day_has_ended
 from pipelines.defs import inbox
-from pipelines.defs.jobs import plan_day
+from pipelines.defs.jobs import evaluate_day, plan_day
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import ForecastSettings
 
@@ -52,4 +54,47 @@ def inbox_sensor(context: dg.SensorEvaluationContext, forecast: ForecastSettings
     handled.update(f.key for f in ready)
     present = {f.key for f in files}
     cursor = sorted(k for k in handled if k in present)  # forget files removed from the inbox
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor))
+
+
+def _evaluable(day: str) -> bool:
+    import datetime as dt
+
+    return delivery_days.has_partition_key(day) and day_has_ended(dt.date.fromisoformat(day))
+
+
+@dg.sensor(
+    job=evaluate_day,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Watches <inbox>/<day>/metered/ for metered 96-point plant output and "
+    "evaluates that day's plan on it once the day has ended.",
+)
+def metered_inbox_sensor(context: dg.SensorEvaluationContext, forecast: ForecastSettings):
+    seen: list[str] = json.loads(context.cursor) if context.cursor else []
+    handled = set(seen)
+    files = inbox.scan_metered(forecast.inbox())
+    new = [f for f in files if f.key not in handled]
+    ready = [f for f in new if _evaluable(f.day)]
+    waiting = [f for f in new if not _evaluable(f.day)]
+    if not ready:
+        reason = (
+            "no new metered files"
+            if not waiting
+            else f"{len(waiting)} metered file(s) wait for their day to end"
+        )
+        return dg.SkipReason(reason)
+    requests = []
+    for day in sorted({f.day for f in ready}):
+        found = [f for f in files if f.day == day]
+        requests.append(
+            dg.RunRequest(
+                run_key=f"metered-{day}-" + "+".join(sorted(f.key for f in found)),
+                partition_key=day,
+                tags={"suandian/trigger": "metered"},
+            )
+        )
+    handled.update(f.key for f in ready)
+    present = {f.key for f in files}
+    cursor = sorted(k for k in handled if k in present)
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor))
