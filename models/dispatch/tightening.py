@@ -7,11 +7,12 @@ for comparison (``tests/models/dispatch/test_tightening.py``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pyomo.environ as pyo
 
-from models.dispatch.sets import DispatchSets
+from models.dispatch.sets import CEIL_TOLERANCE, DispatchSets
 from models.instance.schema import Instance
 
 
@@ -36,6 +37,52 @@ def bess_power_share(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) -
     )
 
 
+def dc_top_block(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) -> None:
+    """Blocks needed when the flexible load at (d, t) is near its largest possible value.
+
+    With ``a`` the inflexible load, ``F`` the most flexible load the data centre
+    can take at t (the eligible workloads' rates, their energy and the free
+    capacity), ``k1 = ceil((a + F) / cap)`` and ``f1 = (k1 − 1) · cap − a``:
+
+        n[d,t] >= (k1 − 1) + (flex[d,t] − f1) / (F − f1)
+
+    It joins the integer points (k1 − 1, f1) and (k1, F) of the set
+    {cap · n >= a + flex, flex <= F, n integer}, so it is valid for every plan
+    and, where F − f1 < cap, cuts off the fractional blocks the relaxation
+    would run at full rate: running every eligible workload flat out in a cheap
+    step then costs the idle power of the whole last block, as it does.
+    """
+    from models.dispatch.datacentres import flexible_mw
+
+    jobs = {w.id: w for w in inst.workloads}
+    keys, rows = [], {}
+    for dc in inst.datacenters:
+        cap = dc.block_mw
+        for t in sets.T:
+            active = sets.jobs_at.get((dc.id, t), ())
+            if not active:
+                continue
+            a = float(dc.inflexible_mw[t])
+            top = min(
+                sum(jobs[j].max_mw for j in active),
+                sum(jobs[j].energy_mwh for j in active) / sets.step_hours,
+                dc.capacity_mw - a,
+            )
+            k1 = math.ceil((a + top) / cap - CEIL_TOLERANCE)
+            f1 = (k1 - 1) * cap - a
+            if k1 - 1 < sets.min_blocks_on[dc.id, t] or top - f1 >= cap - 1e-9 or top <= f1:
+                continue
+            keys.append((dc.id, t))
+            rows[dc.id, t] = (k1, f1, top)
+    m.DC_T_TOP = pyo.Set(dimen=2, initialize=keys, ordered=True)
+
+    def rule(_m, d, t):
+        k1, f1, top = rows[d, t]
+        return (top - f1) * (_m.dc_blocks_on[d, t] - (k1 - 1)) >= flexible_mw(_m, sets, d, t) - f1
+
+    m.dc_top_block = pyo.Constraint(m.DC_T_TOP, rule=rule)
+
+
 def drop_power_share(m: pyo.ConcreteModel, pairs: set[tuple[str, str]]) -> None:
     """Deactivate ``bess_power_share`` for the (storage, scenario) pairs that got mode binaries.
 
@@ -52,6 +99,7 @@ def drop_power_share(m: pyo.ConcreteModel, pairs: set[tuple[str, str]]) -> None:
 
 TIGHTENINGS: dict[str, Callable[[pyo.ConcreteModel, Instance, DispatchSets], None]] = {
     "bess_power_share": bess_power_share,
+    "dc_top_block": dc_top_block,
 }
 DEFAULT_TIGHTENINGS: tuple[str, ...] = tuple(TIGHTENINGS)
 
