@@ -181,3 +181,22 @@ def test_bad_metered_file_fails_and_writes_nothing(tmp_path):
         actual_output(context, dispatch_instance=tiny_raw(PAST_DAY))
     assert "w-wind-1.csv" in info.value.description
     assert not (runs / PAST_DAY / "actual.json").exists()
+
+
+def test_evaluate_day_job_reruns_from_the_stored_plan(evaluated):
+    from pipelines.definitions import ASSETS
+    from pipelines.defs.jobs import evaluate_day
+
+    local = dg.Definitions(
+        assets=[*ASSETS, *EVALUATION_ASSETS],
+        jobs=[evaluate_day],
+        resources=eval_resources(evaluated["runs"]),
+    )
+    result = local.resolve_job_def("evaluate_day").execute_in_process(
+        partition_key=PAST_DAY, instance=evaluated["instance"]
+    )
+    assert result.success
+    ran = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert ran == {"actual_output", "plan_evaluation"}
+    content = json.loads((evaluated["runs"] / PAST_DAY / "evaluation.json").read_text())
+    assert set(content["policies"]) == set(POLICIES)
