@@ -2,6 +2,7 @@
 limits, a tiny instance, and helpers to start Dagster processes on a free local port."""
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from pipelines.definitions import ASSETS, CHECKS
@@ -286,3 +288,16 @@ def failure_description(result, step: str) -> str:
     return (user.description if user is not None and user.description else "") + (
         data.error.message if data.error else ""
     )
+
+
+OTHER_DAY = "2026-11-24"
+
+
+def assert_days_differ(runs, first_day, second_day):
+    first = json.loads((runs / first_day / "plan" / "summary.json").read_text())
+    second = json.loads((runs / second_day / "plan" / "summary.json").read_text())
+    assert first["objective"] != second["objective"]
+    a = pd.read_csv(runs / first_day / "plan" / "rack_power_plan.csv")
+    b = pd.read_csv(runs / second_day / "plan" / "rack_power_plan.csv")
+    assert not a[["blocks_on", "facility_mw"]].equals(b[["blocks_on", "facility_mw"]])
+    assert b["start"].iloc[0].startswith(second_day)

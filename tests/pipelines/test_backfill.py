@@ -17,6 +17,12 @@ def test_cli_backfill_three_days(tmp_path):
     (home / "dagster.yaml").write_text(QUEUED_HOME_YAML)
     runs = tmp_path / "runs"
     env = subprocess_env(home, runs)
+    # Create the SQLite storages here, once: a daemon and the CLI starting together both
+    # stamp the schema and can leave two alembic heads ("more than one head present").
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.get_runs()
+        instance.all_instigator_state()
+        instance.get_latest_materialization_event(dg.AssetKey("dispatch_plan"))
     with dagster_process([str(BIN / "dagster-daemon"), "run"], env, tmp_path / "daemon.log"):
         # Run from the repo root without -m: the location is named from pyproject ("suandian").
         launched = subprocess.run(

@@ -12,12 +12,18 @@ import json
 import dagster as dg
 import pandas as pd
 import pytest
-from pipeline_support import DAY, materialize_day, resources, tiny_assembler
+from pipeline_support import (
+    DAY,
+    OTHER_DAY,
+    assert_days_differ,
+    materialize_day,
+    resources,
+    tiny_assembler,
+)
 
 from models.report.parse import key_figures
 from pipelines.definitions import ASSETS, CHECKS
 
-OTHER_DAY = "2026-11-24"
 ALL_ASSETS = {
     "weather_forecast",
     "renewable_forecast",
@@ -173,38 +179,6 @@ def test_two_days_give_different_plans(day_run):
         result = materialize_day(OTHER_DAY, resources(runs), day_run["instance"])
     assert result.success
     assert_days_differ(runs, DAY, OTHER_DAY)
-
-
-def assert_days_differ(runs, first_day, second_day):
-    first = json.loads((runs / first_day / "plan" / "summary.json").read_text())
-    second = json.loads((runs / second_day / "plan" / "summary.json").read_text())
-    assert first["objective"] != second["objective"]
-    a = pd.read_csv(runs / first_day / "plan" / "rack_power_plan.csv")
-    b = pd.read_csv(runs / second_day / "plan" / "rack_power_plan.csv")
-    assert not a[["blocks_on", "facility_mw"]].equals(b[["blocks_on", "facility_mw"]])
-    assert b["start"].iloc[0].startswith(second_day)
-
-
-@pytest.mark.slow
-def test_full_size_default_day(tmp_path, dagster_home, runs_dir):
-    """The default offline data, unchanged: 11 data centres, 3 scenarios, two days."""
-    with dg.DagsterInstance.get() as instance:
-        for day in (DAY, OTHER_DAY):
-            result = materialize_day(day, resources(runs_dir), instance)
-            assert result.success
-            failed = {
-                e.check_name: e.description
-                for e in result.get_asset_check_evaluations()
-                if not e.passed
-            }
-            assert failed == {}
-    instance_json = json.loads((runs_dir / DAY / "instance.json").read_text())
-    assert len(instance_json["datacenters"]) == 11
-    summary = json.loads((runs_dir / DAY / "plan" / "summary.json").read_text())
-    figures = key_figures((runs_dir / DAY / "report.html").read_text())
-    assert float(figures["objective"]) == summary["objective"]
-    assert len(list((runs_dir / DAY / "plan" / "sites").iterdir())) == 11
-    assert_days_differ(runs_dir, DAY, OTHER_DAY)
 
 
 def test_unpublished_run_writes_a_draft(tmp_path, monkeypatch, dagster_home):
