@@ -5,6 +5,7 @@ case: model build seconds (Pyomo model plus hand-over to HiGHS), solver
 seconds, final gap, status, objective against the reference, and peak RSS.
 
     .venv/bin/python benchmarks/bench_solve.py [--cases medium-12 large-14] [--portfolio 2]
+    .venv/bin/python benchmarks/bench_solve.py --tightenings          # the plain contract model
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ EXAMPLES = REPO.parent / "shared" / "spec" / "examples"
 BUNDLED = {"large-14": REPO / "data" / "examples" / "qingyang-full-day.json"}
 
 
-def run_case(path: Path, threads: int | None, portfolio: int) -> dict:
+def run_case(path: Path, threads: int | None, portfolio: int, tightenings: tuple[str, ...]) -> dict:
     """Build and solve one instance in this process; the figures of one run."""
     import time
 
@@ -31,7 +32,9 @@ def run_case(path: Path, threads: int | None, portfolio: int) -> dict:
     t0 = time.perf_counter()
     inst = load_instance(path)
     load_seconds = time.perf_counter() - t0
-    sol = solve_instance(inst, SolveOptions(threads=threads, portfolio=portfolio))
+    sol = solve_instance(
+        inst, SolveOptions(threads=threads, portfolio=portfolio, tightenings=tightenings)
+    )
     # A portfolio's searches run in child processes: the peak is the larger of the two.
     peak_kib = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -55,10 +58,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--portfolio", type=int, default=1, help="parallel seeded searches")
+    parser.add_argument(
+        "--tightenings",
+        nargs="*",
+        default=None,
+        help="tightenings to use (default: all; none given: the plain contract model)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_case(Path(args.child), args.threads, args.portfolio)))
+        from models.dispatch.tightening import DEFAULT_TIGHTENINGS
+
+        names = DEFAULT_TIGHTENINGS if args.tightenings is None else tuple(args.tightenings)
+        print(json.dumps(run_case(Path(args.child), args.threads, args.portfolio, names)))
         return
     print(f"{'case':<12} {'build s':>8} {'solve s':>8} {'gap':>9} {'status':>10} "
           f"{'Δ ref':>9} {'peak MiB':>9}")  # fmt: skip
@@ -78,6 +90,8 @@ def main() -> None:
             ]
             if args.threads:
                 cmd += ["--threads", str(args.threads)]
+            if args.tightenings is not None:
+                cmd += ["--tightenings", *args.tightenings]
             out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=REPO)
             r = json.loads(out.stdout.strip().splitlines()[-1])
             rel = (r["objective"] - ref) / max(1.0, abs(ref))
