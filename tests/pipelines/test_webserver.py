@@ -50,6 +50,9 @@ def test_webserver_graph_and_one_partition_run(tmp_path):
             "dispatch_plan": "planning",
             "rack_power_plan": "publishing",
             "plan_report": "publishing",
+            "actual_output": "evaluation",
+            "plan_evaluation": "evaluation",
+            "backtest_report": "evaluation",
         }
         deps = {
             "/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]}
