@@ -32,6 +32,10 @@ from models.dispatch.tightening import DEFAULT_TIGHTENINGS
 from models.instance.schema import Instance
 
 MAX_EXCLUSION_ROUNDS = 20
+# RENS (a root sub-MIP heuristic) spends seconds on this model for incumbents that the
+# other heuristics find anyway: without it the full-size example proved 1e-4 in 27 s
+# instead of 35 s, the medium and small examples unchanged (benchmarks/README.md).
+DEFAULT_HIGHS_OPTIONS: tuple[tuple[str, object], ...] = (("mip_heuristic_run_rens", False),)
 # When the time limit ends the search while a battery still charges and discharges in one
 # step, the first stage is kept and only the storage is re-planned with every step's mode
 # binary; finding a feasible second stage is quick, so a short extra allowance suffices.
@@ -67,7 +71,7 @@ class SolveOptions:
     log: bool = False
     log_stream: TextIO | None = None
     tightenings: tuple[str, ...] = DEFAULT_TIGHTENINGS
-    highs_options: tuple[tuple[str, object], ...] = ()
+    highs_options: tuple[tuple[str, object], ...] = DEFAULT_HIGHS_OPTIONS
     portfolio: int = 1
 
 
