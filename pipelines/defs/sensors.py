@@ -8,7 +8,9 @@ being skipped for good. Run keys name the day and the file versions the run
 uses, so the same files never trigger the same day twice.
 """
 
+import datetime as dt
 import json
+from collections.abc import Callable
 
 import dagster as dg
 
@@ -19,6 +21,41 @@ from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import ForecastSettings
 
 
+def _runs_for_new_files(
+    context: dg.SensorEvaluationContext,
+    files: list[inbox.InboxFile],
+    is_ready: Callable[[str], bool],
+    request_for: Callable[[str, list[inbox.InboxFile]], dg.RunRequest],
+    what: str,
+    waits_for: str,
+) -> dg.SensorResult | dg.SkipReason:
+    """One run request per day with file versions not yet handled; see the module doc."""
+    handled = set(json.loads(context.cursor) if context.cursor else [])
+    new = [f for f in files if f.key not in handled]
+    ready = [f for f in new if is_ready(f.day)]
+    if not ready:
+        waiting = len(new)
+        return dg.SkipReason(f"{waiting} {what}(s) {waits_for}" if waiting else f"no new {what}s")
+    requests = [
+        request_for(day, [f for f in files if f.day == day])
+        for day in sorted({f.day for f in ready})
+    ]
+    handled.update(f.key for f in ready)
+    present = {f.key for f in files}
+    cursor = sorted(k for k in handled if k in present)  # forget files removed from the inbox
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor))
+
+
+def _replan_request(day: str, found: list[inbox.InboxFile]) -> dg.RunRequest:
+    by_kind = inbox.day_files(found, day)
+    return dg.RunRequest(
+        run_key=inbox.run_key_for(day, by_kind),
+        partition_key=day,
+        run_config=inbox.run_config_for(by_kind),
+        tags={"suandian/trigger": "inbox"},
+    )
+
+
 @dg.sensor(
     job=plan_day,
     minimum_interval_seconds=60,
@@ -27,39 +64,17 @@ from pipelines.defs.resources import ForecastSettings
     "(YYYY-MM-DD in the name) and re-plans the affected day.",
 )
 def inbox_sensor(context: dg.SensorEvaluationContext, forecast: ForecastSettings):
-    seen: list[str] = json.loads(context.cursor) if context.cursor else []
-    handled = set(seen)
-    files = inbox.scan(forecast.inbox())
-    new = [f for f in files if f.key not in handled]
-    waiting = [f for f in new if not delivery_days.has_partition_key(f.day)]
-    ready = [f for f in new if delivery_days.has_partition_key(f.day)]
-    if not ready:
-        reason = (
-            "no new inbox files"
-            if not waiting
-            else (f"{len(waiting)} file(s) wait for their day to become a partition")
-        )
-        return dg.SkipReason(reason)
-    requests = []
-    for day in sorted({f.day for f in ready}):
-        found = inbox.day_files(files, day)
-        requests.append(
-            dg.RunRequest(
-                run_key=inbox.run_key_for(day, found),
-                partition_key=day,
-                run_config=inbox.run_config_for(found),
-                tags={"suandian/trigger": "inbox"},
-            )
-        )
-    handled.update(f.key for f in ready)
-    present = {f.key for f in files}
-    cursor = sorted(k for k in handled if k in present)  # forget files removed from the inbox
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor))
+    return _runs_for_new_files(
+        context,
+        inbox.scan(forecast.inbox()),
+        delivery_days.has_partition_key,
+        _replan_request,
+        what="inbox file",
+        waits_for="wait for their day to become a partition",
+    )
 
 
 def _evaluable(day: str) -> bool:
-    import datetime as dt
-
     return delivery_days.has_partition_key(day) and day_has_ended(dt.date.fromisoformat(day))
 
 
@@ -71,30 +86,15 @@ def _evaluable(day: str) -> bool:
     "evaluates that day's plan on it once the day has ended.",
 )
 def metered_inbox_sensor(context: dg.SensorEvaluationContext, forecast: ForecastSettings):
-    seen: list[str] = json.loads(context.cursor) if context.cursor else []
-    handled = set(seen)
-    files = inbox.scan_metered(forecast.inbox())
-    new = [f for f in files if f.key not in handled]
-    ready = [f for f in new if _evaluable(f.day)]
-    waiting = [f for f in new if not _evaluable(f.day)]
-    if not ready:
-        reason = (
-            "no new metered files"
-            if not waiting
-            else f"{len(waiting)} metered file(s) wait for their day to end"
-        )
-        return dg.SkipReason(reason)
-    requests = []
-    for day in sorted({f.day for f in ready}):
-        found = [f for f in files if f.day == day]
-        requests.append(
-            dg.RunRequest(
-                run_key=f"metered-{day}-" + "+".join(sorted(f.key for f in found)),
-                partition_key=day,
-                tags={"suandian/trigger": "metered"},
-            )
-        )
-    handled.update(f.key for f in ready)
-    present = {f.key for f in files}
-    cursor = sorted(k for k in handled if k in present)
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor))
+    return _runs_for_new_files(
+        context,
+        inbox.scan_metered(forecast.inbox()),
+        _evaluable,
+        lambda day, found: dg.RunRequest(
+            run_key=f"metered-{day}-" + "+".join(sorted(f.key for f in found)),
+            partition_key=day,
+            tags={"suandian/trigger": "metered"},
+        ),
+        what="metered file",
+        waits_for="wait for their day to end",
+    )
