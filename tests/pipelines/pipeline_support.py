@@ -301,3 +301,25 @@ def assert_days_differ(runs, first_day, second_day):
     b = pd.read_csv(runs / second_day / "plan" / "rack_power_plan.csv")
     assert not a[["blocks_on", "facility_mw"]].equals(b[["blocks_on", "facility_mw"]])
     assert b["start"].iloc[0].startswith(second_day)
+
+
+# The planning graph of ``plan_day``: its assets and checks, by name.
+ALL_ASSETS = {
+    "weather_forecast",
+    "renewable_forecast",
+    "datacenter_conditions",
+    "workload_queue",
+    "grid_tariff",
+    "dispatch_instance",
+    "dispatch_plan",
+    "rack_power_plan",
+    "plan_report",
+}
+ALL_CHECKS = {
+    "instance_valid",
+    "plan_feasible",
+    "gap_within_limit",
+    "no_shed_load",
+    "unserved_flexible_energy",
+    "published_totals_match_summary",
+}

@@ -13,6 +13,8 @@ import dagster as dg
 import pandas as pd
 import pytest
 from pipeline_support import (
+    ALL_ASSETS,
+    ALL_CHECKS,
     DAY,
     OTHER_DAY,
     assert_days_differ,
@@ -23,26 +25,6 @@ from pipeline_support import (
 
 from models.report.parse import key_figures
 from pipelines.definitions import ASSETS, CHECKS
-
-ALL_ASSETS = {
-    "weather_forecast",
-    "renewable_forecast",
-    "datacenter_conditions",
-    "workload_queue",
-    "grid_tariff",
-    "dispatch_instance",
-    "dispatch_plan",
-    "rack_power_plan",
-    "plan_report",
-}
-ALL_CHECKS = {
-    "instance_valid",
-    "plan_feasible",
-    "gap_within_limit",
-    "no_shed_load",
-    "unserved_flexible_energy",
-    "published_totals_match_summary",
-}
 
 
 @pytest.fixture(scope="module")

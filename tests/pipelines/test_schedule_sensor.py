@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
+from pipeline_support import ALL_ASSETS, ALL_CHECKS
 
 from pipelines.definitions import defs
 from pipelines.defs.partitions import delivery_days
@@ -127,23 +128,6 @@ def test_inbox_sensor_waits_for_future_partition(tmp_path):
 def test_job_selects_all_assets_and_checks(name):
     job = defs.resolve_job_def(name)
     keys = {k.to_user_string() for k in job.asset_layer.asset_graph.get_all_asset_keys()}
-    assert keys == {
-        "weather_forecast",
-        "renewable_forecast",
-        "datacenter_conditions",
-        "workload_queue",
-        "grid_tariff",
-        "dispatch_instance",
-        "dispatch_plan",
-        "rack_power_plan",
-        "plan_report",
-    }
+    assert keys == ALL_ASSETS
     checks = {c.name for c in job.asset_layer.asset_graph.asset_check_keys}
-    assert checks == {
-        "instance_valid",
-        "plan_feasible",
-        "gap_within_limit",
-        "no_shed_load",
-        "unserved_flexible_energy",
-        "published_totals_match_summary",
-    }
+    assert checks == ALL_CHECKS
