@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from models.instance import Instance
+from models.plan import figures as plan_figures
 
 
 class Figure(NamedTuple):
@@ -41,15 +42,8 @@ KEY_FIGURES: tuple[Figure, ...] = (
     Figure("flexible_served_mwh", "flexible energy served", "MWh", 1),
 )
 
-TOTAL_KEYS = (
-    "renewable_mwh",
-    "curtailed_mwh",
-    "exported_mwh",
-    "import_mwh",
-    "shed_mwh",
-    "facility_mwh",
-    "flexible_served_mwh",
-)
+# The energy totals among the contract's key figures: what the published tables sum to.
+TOTAL_KEYS = tuple(k for k in plan_figures.KEY_FIGURES if k.endswith("_mwh"))
 
 
 def flexible_demand_mwh(instance: Instance) -> float:
