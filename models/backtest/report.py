@@ -14,18 +14,16 @@ inlined as SVG, so the page needs nothing from the network:
 from __future__ import annotations
 
 import html
-import io
-import re
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib import ticker
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from models.backtest.policies import POLICIES
+from models.report.charts import figure_to_svg
 
 matplotlib.rcParams["svg.fonttype"] = "none"
 matplotlib.rcParams["svg.hashsalt"] = "suandian-backtest"
@@ -45,17 +43,6 @@ COLOURS = {
     "greedy": "#55A868",
 }
 WORST_DAYS = 5
-
-
-def svg(fig: Figure) -> str:
-    """The figure as an inline ``<svg>`` element (no prolog, no metadata, scalable)."""
-    FigureCanvasAgg(fig)
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    text = buffer.getvalue()
-    text = text[text.find("<svg") :]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, count=1, flags=re.S)
-    return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", text, count=1)
 
 
 def _days(table: pd.DataFrame) -> pd.DatetimeIndex:
@@ -97,7 +84,7 @@ def _line_chart(wide: pd.DataFrame, ylabel: str, title: str, percent: bool = Fal
         ax.set_xlim(day - pd.Timedelta(days=1), day + pd.Timedelta(days=1))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, ncol=3, loc="best")
-    return svg(fig)
+    return figure_to_svg(fig)
 
 
 def cost_chart(table: pd.DataFrame) -> str:
@@ -136,7 +123,7 @@ def value_captured_chart(table: pd.DataFrame) -> str:
     ax.set_xlabel("value of flexibility captured (flat → perfect foresight = 0 → 1)")
     ax.set_ylabel("days")
     ax.grid(alpha=0.3)
-    return svg(fig)
+    return figure_to_svg(fig)
 
 
 def _fmt(value, spec: str = ",.0f") -> str:
