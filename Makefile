@@ -18,7 +18,7 @@ install: $(BIN)/suandian
 
 # The bundled full-size day (11 data centres, 96 steps, 3 scenarios) solved into data/runs/.
 solve-example: install
-	$(BIN)/suandian solve data/examples/qingyang-full-day.json --out data/runs/example/plan
+	$(BIN)/suandian solve data/examples/large-14/instance.json --out data/runs/example/plan
 
 # The main job: one delivery day's forecast, instance, plan, checks and report, through Dagster.
 plan: install

@@ -18,8 +18,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO.parent / "shared" / "spec" / "examples"
-BUNDLED = {"large-14": REPO / "data" / "examples" / "qingyang-full-day.json"}
+EXAMPLES = REPO / "data" / "examples"
 
 
 def run_case(path: Path, threads: int | None, portfolio: int, tightenings: tuple[str, ...]) -> dict:
@@ -76,8 +75,6 @@ def main() -> None:
           f"{'Δ ref':>9} {'peak MiB':>9}")  # fmt: skip
     for case in args.cases:
         path = EXAMPLES / case / "instance.json"
-        if not path.exists():
-            path = BUNDLED[case]
         ref = json.loads((EXAMPLES / case / "expected.json").read_text())["objective"]
         for _ in range(args.repeat):
             cmd = [

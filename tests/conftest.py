@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO.parent / "shared" / "spec" / "examples"
+EXAMPLES = REPO / "data" / "examples"
 
 
 def example_dirs() -> list[Path]:
-    """Every example folder of the contract (read in place, never copied)."""
+    """Every example folder (``data/examples/<name>/instance.json`` + ``expected.json``)."""
     return sorted(p for p in EXAMPLES.iterdir() if (p / "instance.json").exists())
 
 
