@@ -1,6 +1,6 @@
 """Data-centre conditions for the delivery day: PUE from outdoor temperature and inflexible load.
 
-PUE (``shared/spec/qingyang-facts.md``, §7 and "Suggested defaults")::
+PUE (``docs/data-sources.md``, A7, A8 and B5)::
 
     PUE(T) = min(pue_max, base + slope · max(0, T − free_cooling_below_c))
 

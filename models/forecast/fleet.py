@@ -1,7 +1,7 @@
 """The cluster's configuration: plants, data centres, storage, grid and tariff, from one TOML file.
 
-The shipped default is ``data/qingyang.toml`` (built on the "Suggested defaults"
-of ``shared/spec/qingyang-facts.md``). Every table is a pydantic model with
+The shipped default is ``data/qingyang.toml``; where each of its values comes
+from is in ``docs/data-sources.md``. Every table is a pydantic model with
 ``extra="forbid"``, so a misspelled key is an error naming the file and key.
 """
 

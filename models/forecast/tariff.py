@@ -1,6 +1,6 @@
 """Grid connection and the Gansu-style time-of-use tariff for the delivery day.
 
-Bands follow 甘发改价格〔2024〕424号 (``shared/spec/qingyang-facts.md`` §4):
+Bands follow 甘发改价格〔2024〕424号 (``docs/data-sources.md`` A4 and B8):
 peak 06:00-08:00 and 18:00-23:00, valley 10:00-16:00, flat otherwise; the
 default prices are peak 550, flat 400 and valley 250 CNY/MWh. The season of the
 delivery day's month picks the bands (and, if it has them, its own prices).

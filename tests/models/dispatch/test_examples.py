@@ -1,6 +1,6 @@
 """The contract's example instances: known optimum, feasibility of the tables, key figures.
 
-Read from ``shared/spec/examples`` in place; expected numbers are never copied here.
+Read from ``data/examples/<name>/expected.json``; expected numbers are never copied here.
 """
 
 from __future__ import annotations
