@@ -7,6 +7,7 @@ Exit codes follow the contract: 0 a plan was written, 2 the input was invalid
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -102,6 +103,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def gap_fraction(text: str) -> float:
+    """A relative MIP gap: a finite number >= 0 (0 asks for a proven optimum)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
+def count_at_least_one(text: str) -> int:
+    """A number of threads or searches: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="suandian", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,11 +134,18 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument(
         "--time-limit", type=positive_float, default=None, help="solver time limit [s]"
     )
-    solve.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
-    solve.add_argument("--threads", type=int, default=None, help="HiGHS threads")
+    solve.add_argument(
+        "--gap", type=gap_fraction, default=1e-4, help="relative MIP gap >= 0 (default 1e-4)"
+    )
+    solve.add_argument(
+        "--threads",
+        type=count_at_least_one,
+        default=None,
+        help="HiGHS threads (default: HiGHS chooses)",
+    )
     solve.add_argument(
         "--portfolio",
-        type=int,
+        type=count_at_least_one,
         default=1,
         help="parallel HiGHS searches with different seeds; the first proof wins (default 1)",
     )

@@ -132,3 +132,86 @@ def test_validate_reports_sizes(capsys) -> None:
         "valid (11 data centres, 96 steps, 3 scenarios, 30 workloads, 1 storage)"
         in capsys.readouterr().out
     )
+
+
+def test_out_parent_turned_into_a_file_during_the_solve_exits_2(tmp_path, capsys, monkeypatch):
+    """The pre-check passes, then a regular file takes the parent's place: even root fails."""
+    import models.cli as cli
+
+    inst = write(tmp_path, tiny_instance())
+    parent = tmp_path / "day"
+    real_solve = cli.solve_instance
+
+    def solve_then_block(*args, **kwargs):
+        solution = real_solve(*args, **kwargs)
+        parent.write_text("not a folder")
+        return solution
+
+    monkeypatch.setattr(cli, "solve_instance", solve_then_block)
+    out = parent / "plan"
+    assert main(["solve", str(inst), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}: cannot write the plan" in err
+    assert "Traceback" not in err
+    assert parent.read_text() == "not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["day", "instance.json"]
+
+
+@pytest.mark.parametrize("failing", ["old aside", "new in"])
+def test_failed_rename_keeps_the_previous_plan_whole(tmp_path, capsys, monkeypatch, failing):
+    """os.replace failing at either rename leaves the previous plan folder as it was."""
+    import os
+
+    out = tmp_path / "plan"
+    out.mkdir()
+    (out / "summary.json").write_text('{"objective": 1}')
+    inst = write(tmp_path, tiny_instance())
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if Path(src) == out:
+            step = "old aside"
+        elif Path(dst) == out and Path(src).name.startswith(".plan.new."):
+            step = "new in"
+        else:
+            step = None
+        if step == failing:
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert main(["solve", str(inst), "--out", str(out), "--quiet"]) == 2
+    monkeypatch.undo()
+    assert f"--out {out}: cannot write the plan" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+    assert (out / "summary.json").read_text() == '{"objective": 1}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["instance.json", "plan"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--gap", "-0.01", "argument --gap: must be a finite number >= 0, got -0.01"),
+        ("--gap", "nan", "argument --gap: must be a finite number >= 0, got nan"),
+        ("--gap", "1e-4x", "argument --gap: must be a finite number >= 0, got 1e-4x"),
+        ("--threads", "-1", "argument --threads: must be a whole number >= 1, got -1"),
+        ("--threads", "0", "argument --threads: must be a whole number >= 1, got 0"),
+        ("--portfolio", "0", "argument --portfolio: must be a whole number >= 1, got 0"),
+        ("--portfolio", "2.5", "argument --portfolio: must be a whole number >= 1, got 2.5"),
+    ],
+)
+def test_bad_solver_option_exits_2_before_solving(tmp_path, capsys, option, value, message):
+    inst = write(tmp_path, tiny_instance())
+    out = tmp_path / "plan"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["solve", str(inst), "--out", str(out), option, value])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_zero_gap_is_accepted(tmp_path) -> None:
+    out = tmp_path / "plan"
+    inst = write(tmp_path, tiny_instance())
+    assert main(["solve", str(inst), "--out", str(out), "--quiet", "--gap", "0"]) == 0
+    assert json.loads((out / "summary.json").read_text())["gap"] == 0

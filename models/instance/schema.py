@@ -59,7 +59,7 @@ DATACENTER_FIELDS: dict[str, Field] = {
 WORKLOAD_FIELDS: dict[str, Field] = {
     "id": Field("str", True, "", "workload id"),
     "energy_mwh": Field("num", True, "MWh", "IT energy the workload needs"),
-    "datacenters": Field("str_list", True, "", "data centres it may run in"),
+    "datacenters": Field("str_list", True, "", "data centres it may run in, at least one"),
     "release_step": Field("int", True, "", "first step it may run"),
     "deadline_step": Field("int", True, "", "step before which it must finish"),
     "max_mw": Field("num", True, "MW", "largest total IT power per step"),

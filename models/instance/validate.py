@@ -334,6 +334,9 @@ def check_workloads(
                     f"{path}.datacenters",
                     f"must be an array of data-centre ids, got {_describe(dcs)}",
                 )
+            elif not dcs:
+                # A workload allowed nowhere could only ever be unserved: a mistake, not a plan.
+                chk.fail(f"{path}.datacenters", "must name at least one data centre")
             else:
                 for k, name in enumerate(dcs):
                     if not isinstance(name, str):

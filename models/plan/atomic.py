@@ -25,23 +25,26 @@ def atomic_write_text(path: Path, text: str) -> None:
 def replace_directory(target: Path, fill: Callable[[Path], None]) -> None:
     """Build a folder with ``fill(tmp_dir)``, then swap it in place of ``target``.
 
-    The old folder is moved aside before the new one is renamed in and removed
-    only after, so a failure at any point leaves either the old or the new
-    folder whole at ``target``.
+    The old folder is moved aside before the new one is renamed in, moved back
+    if that rename fails, and removed only after it succeeded, so a failure at
+    any point leaves either the old or the new folder whole at ``target``.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new.", dir=target.parent))
+    old = None
     try:
         fill(staging)
-        old = None
         if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            old.rmdir()
-            os.replace(target, old)
+            aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            aside.rmdir()
+            os.replace(target, aside)
+            old = aside
         os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
+        if old is not None and not target.exists():
+            os.replace(old, target)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

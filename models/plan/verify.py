@@ -11,10 +11,25 @@ import numpy as np
 import pandas as pd
 
 from models.instance.schema import Instance
-from models.plan.figures import served_mwh
+from models.plan.figures import plan_cost, served_mwh
 from models.plan.results import PlanTables
 
 TOLERANCE = 1e-6
+# The solver's objective agrees with the cost recomputed from the tables to
+# within its own feasibility tolerances, which scale with the size of the cost.
+COST_TOLERANCE_REL = 1e-6
+COST_TOLERANCE_CNY = 1e-3
+GAP_TOLERANCE = 1e-9
+RACK_COLUMNS = (
+    "datacenter", "step", "start", "blocks_on", "racks_on", "it_cap_mw", "it_mw",
+    "facility_mw", "inflexible_mw", "flexible_mw",
+)  # fmt: skip
+ALLOCATION_COLUMNS = ("workload", "datacenter", "step", "mw")
+SCHEDULE_COLUMNS = (
+    "scenario", "step", "start", "renewable_mw", "curtailed_mw", "import_mw", "export_mw",
+    "shed_mw",
+)  # fmt: skip
+SUMMARY_KEYS = ("objective", "bound", "gap")
 
 
 def _report(problems: list[str], mask: np.ndarray, what: str, labels) -> None:
@@ -24,25 +39,79 @@ def _report(problems: list[str], mask: np.ndarray, what: str, labels) -> None:
         problems.append(f"{what}: violated at {len(bad)} row(s), first at {first}")
 
 
+def check_columns(inst: Instance, tables: PlanTables) -> list[str]:
+    """The contract's columns and summary keys, without which no rule can be checked."""
+    storage = tuple(
+        f"{kind}__{st.id}"
+        for st in inst.storage
+        for kind in ("charge_mw", "discharge_mw", "soc_mwh")
+    )
+    wanted = {
+        "rack_power_plan": RACK_COLUMNS,
+        "workload_allocation": ALLOCATION_COLUMNS,
+        "energy_schedule": SCHEDULE_COLUMNS + storage,
+    }
+    problems = []
+    for table, columns in wanted.items():
+        missing = [c for c in columns if c not in getattr(tables, table).columns]
+        if missing:
+            problems.append(f"{table}: missing column(s) {', '.join(missing)}")
+    missing = [k for k in SUMMARY_KEYS if k not in tables.summary]
+    if missing:
+        problems.append(f"summary: missing key(s) {', '.join(missing)}")
+    return problems
+
+
+def _one_row_per_step(frame: pd.DataFrame, key: str, ids: list[str], steps: int) -> list[str]:
+    """Rows of ``frame`` that break "one row per ``key`` and step"."""
+    problems = []
+    expected_rows = len(ids) * steps
+    if len(frame) != expected_rows:
+        problems.append(f"expected {expected_rows} rows, got {len(frame)}")
+    for ident in ids:
+        got = sorted(frame.loc[frame[key] == ident, "step"])
+        if got != list(range(steps)):
+            missing = sorted(set(range(steps)) - set(got))
+            doubled = sorted({t for t in got if got.count(t) > 1})
+            problems.append(
+                f"{key} {ident}: steps must be 0..{steps - 1} once each"
+                f" (missing {missing[:5]}, duplicated {doubled[:5]})"
+            )
+    return problems
+
+
+def check_rows(inst: Instance, tables: PlanTables) -> list[str]:
+    """One row per data centre and step, scenario and step, workload, data centre and step."""
+    rack = _one_row_per_step(
+        tables.rack_power_plan, "datacenter", [d.id for d in inst.datacenters], inst.steps
+    )
+    schedule = _one_row_per_step(
+        tables.energy_schedule, "scenario", [s.id for s in inst.scenarios], inst.steps
+    )
+    problems = [f"rack_power_plan: {p}" for p in rack]
+    problems += [f"energy_schedule: {p}" for p in schedule]
+    alloc = tables.workload_allocation
+    doubled = alloc.duplicated(["workload", "datacenter", "step"])
+    if doubled.any():
+        first = alloc[doubled].iloc[0]
+        problems.append(
+            f"workload_allocation: {int(doubled.sum())} duplicate row(s) of one workload,"
+            f" data centre and step, first {first['workload']} in {first['datacenter']}"
+            f" at step {first['step']}"
+        )
+    return problems
+
+
 def check_rack_plan(
     inst: Instance, rack: pd.DataFrame, alloc: pd.DataFrame, tol: float
 ) -> list[str]:
     """Items 1, 4, 5 and 9, per data centre."""
     problems: list[str] = []
-    expected_rows = len(inst.datacenters) * inst.steps
-    if len(rack) != expected_rows:
-        problems.append(f"rack_power_plan: expected {expected_rows} rows, got {len(rack)}")
-        return problems
     flex = (
         alloc.groupby(["datacenter", "step"])["mw"].sum() if len(alloc) else pd.Series(dtype=float)
     )
     for dc in inst.datacenters:
         rows = rack[rack["datacenter"] == dc.id].sort_values("step")
-        if list(rows["step"]) != list(range(inst.steps)):
-            problems.append(
-                f"rack_power_plan[{dc.id}]: steps must be 0..{inst.steps - 1} once each"
-            )
-            continue
         n = rows["blocks_on"].to_numpy(dtype=float)
         at = lambda i, d=dc.id: f"{d} step {i}"  # noqa: E731
         _report(
@@ -146,11 +215,6 @@ def check_energy_schedule(
     facility = rack.groupby("step")["facility_mw"].sum().reindex(range(inst.steps)).to_numpy()
     for sc in inst.scenarios:
         rows = schedule[schedule["scenario"] == sc.id].sort_values("step")
-        if list(rows["step"]) != list(range(inst.steps)):
-            problems.append(
-                f"energy_schedule[{sc.id}]: steps must be 0..{inst.steps - 1} once each"
-            )
-            continue
         at = lambda i, s=sc.id: f"scenario {s} step {i}"  # noqa: E731
         col = lambda name, r=rows: r[name].to_numpy(dtype=float)  # noqa: E731
         renewable = sc.total_renewable_mw if sc.renewable_mw else np.zeros(inst.steps)
@@ -188,19 +252,19 @@ def check_energy_schedule(
             _report(
                 problems,
                 (ch < -tol) | (ch > st.charge_mw + tol),
-                f"{name}: 0 <= charge <= charge_mw",
+                f"{name}: 0 <= charge <= charge_mw (item 7)",
                 at,
             )
             _report(
                 problems,
                 (dis < -tol) | (dis > st.discharge_mw + tol),
-                f"{name}: 0 <= discharge <= discharge_mw",
+                f"{name}: 0 <= discharge <= discharge_mw (item 7)",
                 at,
             )
             _report(
                 problems,
                 (ch > tol) & (dis > tol),
-                f"{name}: no charging and discharging in one step",
+                f"{name}: no charging and discharging in one step (item 7)",
                 at,
             )
             prev = np.concatenate([[st.energy_initial_mwh], soc[:-1]])
@@ -211,22 +275,68 @@ def check_energy_schedule(
             _report(
                 problems,
                 (soc < st.energy_min_mwh - tol) | (soc > st.energy_max_mwh + tol),
-                f"{name}: energy limits",
+                f"{name}: energy_min_mwh <= soc <= energy_max_mwh (item 7)",
                 at,
             )
             if soc[-1] < st.energy_final_min_mwh - tol:
                 problems.append(
                     f"{name}: scenario {sc.id} ends at {soc[-1]:.9g} MWh"
-                    f" < energy_final_min_mwh {st.energy_final_min_mwh}"
+                    f" < energy_final_min_mwh {st.energy_final_min_mwh} (item 7)"
                 )
         _report(problems, np.abs(supply - demand) > tol, "power balance (item 6)", at)
     return problems
 
 
+def check_summary(inst: Instance, tables: PlanTables) -> list[str]:
+    """The reported objective, bound and gap against the contract's cost of the tables.
+
+    Start-ups are not published, so the objective is where a plan that forgets
+    them (item 9) shows: the cost of the tables counts ``max(0, n[t] − n[t−1])``
+    started blocks. The objective may exceed that cost by start-ups a
+    non-optimal incumbent leaves slack, but never fall below it; the bound, a
+    bound on every feasible plan, never exceeds it.
+    """
+    problems = []
+    summary = tables.summary
+    objective, bound, gap = (float(summary[key]) for key in SUMMARY_KEYS)
+    cost = plan_cost(
+        inst, tables.rack_power_plan, tables.workload_allocation, tables.energy_schedule
+    )
+    slack = max(COST_TOLERANCE_CNY, COST_TOLERANCE_REL * abs(cost))
+    if objective < cost - slack:
+        problems.append(
+            f"summary: objective {objective:.9g} below the cost of the tables {cost:.9g},"
+            " which pays every start-up max(0, n[t]-n[t-1]) (item 9) and each workload's"
+            " unserved energy (item 3)"
+        )
+    if bound > cost + slack:
+        problems.append(
+            f"summary: bound {bound:.9g} above the cost of the tables {cost:.9g}, a feasible plan"
+        )
+    expected_gap = (objective - bound) / max(1.0, abs(objective))
+    if not abs(gap - expected_gap) <= GAP_TOLERANCE:
+        problems.append(
+            f"summary: gap {gap:.9g} is not (objective - bound) / max(1, |objective|)"
+            f" = {expected_gap:.9g}"
+        )
+    return problems
+
+
 def verify_plan(inst: Instance, tables: PlanTables, tol: float = TOLERANCE) -> list[str]:
-    """Every violated contract rule, one line each; an empty list means feasible."""
+    """Every violated contract rule, one line each; an empty list means feasible.
+
+    Missing columns or rows are reported alone: the row-by-row rules and the
+    cost of the tables are undefined without them.
+    """
+    problems = check_columns(inst, tables)
+    if problems:
+        return problems
+    problems = check_rows(inst, tables)
+    if problems:
+        return problems
     return (
         check_rack_plan(inst, tables.rack_power_plan, tables.workload_allocation, tol)
         + check_allocation(inst, tables.workload_allocation, tol)
         + check_energy_schedule(inst, tables.rack_power_plan, tables.energy_schedule, tol)
+        + check_summary(inst, tables)
     )

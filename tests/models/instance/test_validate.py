@@ -7,7 +7,7 @@ import json
 import pytest
 
 from models.instance import InstanceError, load_instance, parse_instance, validate
-from tests.conftest import DELETE, EXAMPLES, tiny_instance
+from tests.conftest import DELETE, EXAMPLES, set_path, tiny_instance
 
 
 def problems_of(raw: dict) -> list[str]:
@@ -84,6 +84,139 @@ def test_validate_accepts_every_example(name: str) -> None:
 def test_validate_names_key_path_and_rule(path: str, value: object, expected: str) -> None:
     problems = problems_of(tiny_instance(**{path: value}))
     assert any(p.startswith(expected) for p in problems), problems
+
+
+def with_value(path: str, value: object) -> dict:
+    """The tiny instance with one key set (``steps`` is also ``tiny_instance``'s own argument)."""
+    raw = tiny_instance()
+    set_path(raw, path, value)
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("step_minutes", 0, "step_minutes: must be > 0, got 0"),
+        ("step_minutes", -15, "step_minutes: must be > 0, got -15"),
+        ("step_minutes", 7.5, "step_minutes: must be a whole number, got 7.5"),
+        ("steps", 2.5, "steps: must be a whole number, got 2.5"),
+        ("datacenters[0].racks", 800.5, "datacenters[0].racks: must be a whole number, got 800.5"),
+        (
+            "datacenters[0].block_racks",
+            400.5,
+            "datacenters[0].block_racks: must be a whole number, got 400.5",
+        ),
+        (
+            "datacenters[0].initial_blocks_on",
+            0.5,
+            "datacenters[0].initial_blocks_on: must be a whole number, got 0.5",
+        ),
+        (
+            "datacenters[0].max_block_change",
+            1.5,
+            "datacenters[0].max_block_change: must be a whole number, got 1.5",
+        ),
+        (
+            "workloads[0].release_step",
+            0.5,
+            "workloads[0].release_step: must be a whole number, got 0.5",
+        ),
+        (
+            "workloads[0].deadline_step",
+            1.5,
+            "workloads[0].deadline_step: must be a whole number, got 1.5",
+        ),
+        ("version", 1.5, "version: must be a whole number, got 1.5"),
+        ("datacenters", [], "datacenters: must not be empty"),
+        ("scenarios", [], "scenarios: must not be empty"),
+        ("workloads[0].datacenters", [], "workloads[0].datacenters: must name at least one"),
+        (
+            "scenarios[0].renewable_mw.pv",
+            [],
+            "scenarios[0].renewable_mw.pv: must have exactly steps=2 values, got 0",
+        ),
+        ("datacenters[0].pue", [], "datacenters[0].pue: must have exactly steps=2 values, got 0"),
+        ("grid.import_price", [], "grid.import_price: must have exactly steps=2 values, got 0"),
+        ("start", "23/11/2026 00:00", "start: must be an ISO 8601 time, got '23/11/2026 00:00'"),
+        ("start", "next monday", "start: must be an ISO 8601 time"),
+        ("start", "2026-11-23", "start: must carry a UTC offset"),
+        ("start", "", "start: must be a non-empty string"),
+        ("start", 20261123, "start: must be a non-empty string, got 20261123"),
+        (
+            "datacenters[0].block_startup_cost",
+            -1.0,
+            "datacenters[0].block_startup_cost: must be >= 0, got -1",
+        ),
+        ("datacenters[0].rack_kw", 0.0, "datacenters[0].rack_kw: must be > 0, got 0"),
+        ("datacenters[0].idle_fraction", -0.1, "datacenters[0].idle_fraction: must be in [0, 1)"),
+        ("workloads[0].energy_mwh", -1.0, "workloads[0].energy_mwh: must be >= 0, got -1"),
+        (
+            "grid.unserved_load_penalty_per_mwh",
+            -1.0,
+            "grid.unserved_load_penalty_per_mwh: must be >= 0",
+        ),
+    ],
+)
+def test_validate_rejects_non_positive_fractional_empty_and_non_iso(
+    path: str, value: object, expected: str
+) -> None:
+    problems = problems_of(with_value(path, value))
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def battery(**changes: float) -> dict:
+    """A valid battery: 1..4 MWh, starting and ending at 2 MWh, 90 % each way."""
+    return {
+        "id": "b",
+        "charge_mw": 1.0,
+        "discharge_mw": 1.0,
+        "energy_min_mwh": 1.0,
+        "energy_max_mwh": 4.0,
+        "energy_initial_mwh": 2.0,
+        "energy_final_min_mwh": 2.0,
+        "charge_efficiency": 0.9,
+        "discharge_efficiency": 0.9,
+        "degradation_cost_per_mwh": 1.0,
+        **changes,
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"energy_max_mwh": 0.5},
+            "storage[0].energy_max_mwh: must be >= energy_min_mwh=1, got 0.5",
+        ),
+        ({"charge_efficiency": 0.0}, "storage[0].charge_efficiency: must be in (0, 1], got 0"),
+        ({"charge_efficiency": 1.01}, "storage[0].charge_efficiency: must be in (0, 1], got 1.01"),
+        (
+            {"discharge_efficiency": -0.5},
+            "storage[0].discharge_efficiency: must be in (0, 1], got -0.5",
+        ),
+        (
+            {"energy_initial_mwh": 5.0},
+            "storage[0].energy_initial_mwh: must lie in [energy_min_mwh, energy_max_mwh]",
+        ),
+        ({"charge_mw": -1.0}, "storage[0].charge_mw: must be >= 0, got -1"),
+        ({"charge_mw": "1"}, "storage[0].charge_mw: must be a number, got '1'"),
+    ],
+)
+def test_validate_storage_rules(changes: dict, expected: str) -> None:
+    raw = tiny_instance()
+    raw["storage"] = [battery(**changes)]
+    problems = problems_of(raw)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_validate_accepts_the_edges_of_the_rules() -> None:
+    """Efficiency 1, a zero start-up cost, no plants, no workloads and no storage are allowed."""
+    raw = tiny_instance(**{"datacenters[0].block_startup_cost": 0.0, "workloads": []})
+    raw["scenarios"][0]["renewable_mw"] = {}
+    raw["storage"] = [battery(charge_efficiency=1.0, discharge_efficiency=1.0)]
+    inst = validate(raw)
+    assert inst.storage[0].charge_efficiency == 1.0
+    assert inst.workloads == ()
 
 
 def test_validate_reports_every_problem_at_once() -> None:
