@@ -284,3 +284,26 @@ def test_parse_reports_json_syntax_position() -> None:
     with pytest.raises(InstanceError) as info:
         parse_instance('{\n  "version": 1,\n  "steps": \n}', "broken.json")
     assert info.value.problems[0].startswith("line 4, column 1: invalid JSON")
+
+
+def test_parse_reports_keys_given_twice_with_their_path() -> None:
+    # json.loads alone keeps the last of two equal keys; the contract's ids must be unique.
+    text = json.dumps(tiny_instance())
+    text = text.replace('"renewable_mw": {"pv": [0.0, 0.0]}', '"renewable_mw": {"pv": [0.0, 0.0], "pv": [5.0, 5.0]}')
+    text = text.replace('"steps": 2,', '"steps": 2, "steps": 2,')
+    with pytest.raises(InstanceError) as info:
+        parse_instance(text, "twice.json")
+    assert info.value.problems == [
+        "(top level): key 'steps' is given more than once",
+        "scenarios[0].renewable_mw: key 'pv' is given more than once",
+    ]
+
+
+def test_parse_reports_a_repeated_key_beside_other_broken_rules() -> None:
+    raw = tiny_instance()
+    raw["grid"]["import_limit_mw"] = -1.0
+    text = json.dumps(raw).replace('"max_mw": 1.0', '"max_mw": 1.0, "max_mw": 2.0')
+    with pytest.raises(InstanceError) as info:
+        parse_instance(text)
+    assert info.value.problems[0] == "workloads[0]: key 'max_mw' is given more than once"
+    assert any(p.startswith("grid.import_limit_mw: must be >= 0") for p in info.value.problems)
