@@ -84,8 +84,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
         f"{s['status']}: objective {s['objective']:.2f} CNY, gap {s['gap']:.2e},"
         f" green share {s['green_share']:.1%}, solved in {s['solve_seconds']:.1f} s -> {args.out}"
     )
-    if s["status"] == "time_limit":
-        _error(f"time limit reached: best plan found has gap {s['gap']:.3%}")
+    if s["status"] != "optimal":  # "time_limit" or "iteration_limit"
+        limit = s["status"].replace("_", " ")
+        _error(f"{limit} reached: best plan found has gap {s['gap']:.3%}")
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ than the solver's floating-point residue.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,8 +23,18 @@ ZERO_TOLERANCE = 1e-9
 class Solution:
     """A plan and how it was found.
 
-    ``status`` is ``"optimal"`` (gap within the requested tolerance) or
-    ``"time_limit"`` (the best plan found when the time ran out).
+    ``status`` is ``"optimal"`` (gap within the requested tolerance),
+    ``"time_limit"`` (the best plan found when the time ran out) or
+    ``"iteration_limit"`` (the best plan found when a HiGHS work limit given in
+    ``SolveOptions.highs_options`` stopped the search, such as ``mip_max_nodes``:
+    unlike the time limit, it stops at the same point on any machine).
+
+    ``bound`` is the lower bound reported with the plan, never above its
+    ``objective`` (so that the contract's gap is never negative);
+    ``highs_bound`` is the highest bound HiGHS itself proved over the rounds,
+    before that clamp (``-inf`` when HiGHS proved none), so that a test can
+    check it is a valid lower bound. ``exclusion_keys`` are the (storage,
+    scenario, step) that got a binary charge/discharge mode, in the order added.
     """
 
     status: str
@@ -45,8 +56,14 @@ class Solution:
     soc_mwh: dict[tuple[str, str], np.ndarray]
     log: str = ""
     rounds: int = 1
-    exclusion_steps: int = 0
+    highs_bound: float = -math.inf
+    exclusion_keys: tuple[tuple[str, str, int], ...] = ()
     extra: dict = field(default_factory=dict)
+
+    @property
+    def exclusion_steps(self) -> int:
+        """How many (storage, scenario, step) got a binary mode."""
+        return len(self.exclusion_keys)
 
 
 def _clean(values: np.ndarray) -> np.ndarray:

@@ -2,8 +2,11 @@
 
 The model is handed to HiGHS in memory through Pyomo's persistent ``highs``
 interface (no files). A solve never raises on a time limit: it returns the
-best plan found with its gap. It raises ``NoFeasiblePlanError`` with a named
-cause when no plan exists or none was found in time.
+best plan found with its gap, and so it does when a HiGHS work limit passed in
+``SolveOptions.highs_options`` (``mip_max_nodes`` and the like) stops the
+search, which happens at the same point on any machine. It raises
+``NoFeasiblePlanError`` with a named cause when no plan exists or none was
+found in time.
 
 Storage exclusion is enforced lazily (see ``models.dispatch.storage``): after
 each round, steps where a battery both charges and discharges get a binary
@@ -59,7 +62,9 @@ class SolveOptions:
     tightenings
         Names from ``models.dispatch.tightening.TIGHTENINGS``.
     highs_options
-        Extra HiGHS options as (name, value) pairs.
+        Extra HiGHS options as (name, value) pairs. A work limit among them
+        (``mip_max_nodes``, ``mip_max_leaves``, ``mip_max_improving_sols``) applies
+        to each round and, when it stops the search, gives status ``"iteration_limit"``.
     portfolio
         Independent HiGHS searches (random seeds 0..N-1) run in parallel
         processes; the first to prove optimality wins (``models.dispatch.portfolio``).
@@ -78,6 +83,24 @@ class SolveOptions:
 def relative_gap(objective: float, bound: float) -> float:
     """The contract's gap: ``(objective − bound) / max(1, |objective|)``, never below 0."""
     return max(0.0, (objective - bound) / max(1.0, abs(objective)))
+
+
+def reported_bound(objective: float, highs_bound: float) -> float:
+    """The bound published with a plan: HiGHS's, but never above the plan's objective.
+
+    Within its tolerances HiGHS may prove a bound a little above the incumbent it
+    returns; the plan's own cost is then the best bound there is to state.
+    """
+    return min(highs_bound, objective) if math.isfinite(highs_bound) else objective
+
+
+def _status(tc: TerminationCondition) -> str:
+    if tc == TerminationCondition.convergenceCriteriaSatisfied:
+        return "optimal"
+    # Pyomo maps HiGHS's node, leaf, improving-solution and iteration limits here.
+    if tc == TerminationCondition.iterationLimit:
+        return "iteration_limit"
+    return "time_limit"
 
 
 def _remaining(options: SolveOptions, started: float) -> float | None:
@@ -114,7 +137,8 @@ def _repair_exclusion(opt: Highs, m: pyo.ConcreteModel, inst: Instance, options:
     for var in (m.dc_blocks_on, m.dc_startups, m.workload_mw, m.workload_unserved_mwh):
         for v in var.values():
             v.fix(v.value or 0.0)
-    storage.add_exclusion(m, inst, list(m.B_S_T))
+    keys = list(m.B_S_T)
+    storage.add_exclusion(m, inst, keys)
     res = _run(opt, m, options, REPAIR_SECONDS, log)
     if res.incumbent_objective is None:
         raise NoFeasiblePlanError(
@@ -122,7 +146,7 @@ def _repair_exclusion(opt: Highs, m: pyo.ConcreteModel, inst: Instance, options:
             " simultaneous charging and discharging"
         )
     res.solution_loader.load_vars()
-    return res, read_solution(m, sets)
+    return res, read_solution(m, sets), keys
 
 
 def solve_model(
@@ -138,8 +162,8 @@ def solve_model(
     started = time.perf_counter()
     log = io.StringIO()
     rounds = 0
-    added = 0
-    bound = -math.inf
+    keys: dict[tuple[str, str, int], None] = {}  # given a binary mode, in the order added
+    highs_bound = -math.inf
     while True:
         rounds += 1
         res = _run(opt, m, options, _remaining(options, started), log)
@@ -164,7 +188,7 @@ def solve_model(
             )
         if res.objective_bound is not None:
             # Each round solves a relaxation of the next one, so every round's bound is valid.
-            bound = max(bound, res.objective_bound)
+            highs_bound = max(highs_bound, res.objective_bound)
         res.solution_loader.load_vars()
         values = read_solution(m, sets)
         clash = simultaneous_steps(values)
@@ -172,27 +196,28 @@ def solve_model(
         if not clash:
             break
         if out_of_time or rounds >= MAX_EXCLUSION_ROUNDS:
-            res, values = _repair_exclusion(opt, m, inst, options, log)
+            res, values, repaired = _repair_exclusion(opt, m, inst, options, log)
             tc = TerminationCondition.maxTimeLimit
-            added += len(list(m.B_S_T))
+            keys.update(dict.fromkeys(repaired))
             break
         pairs = {(b, s) for b, s, _t in clash}
-        added += storage.add_exclusion(m, inst, [k for k in m.B_S_T if k[:2] in pairs])
+        new = [k for k in m.B_S_T if k[:2] in pairs]
+        storage.add_exclusion(m, inst, new)
+        keys.update(dict.fromkeys(new))
         tightening.drop_power_share(m, pairs)
     objective = float(res.incumbent_objective)
-    bound = min(bound, objective) if math.isfinite(bound) else objective
-    gap = relative_gap(objective, bound)
-    status = "optimal" if tc == TerminationCondition.convergenceCriteriaSatisfied else "time_limit"
+    bound = reported_bound(objective, highs_bound)
     return Solution(
-        status=status,
+        status=_status(tc),
         objective=objective,
         bound=bound,
-        gap=gap,
+        gap=relative_gap(objective, bound),
         solve_seconds=time.perf_counter() - started,
         build_seconds=build_seconds,
         log=log.getvalue(),
         rounds=rounds,
-        exclusion_steps=added,
+        highs_bound=highs_bound,
+        exclusion_keys=tuple(keys),
         **values,
     )
 
