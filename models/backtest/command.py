@@ -52,7 +52,9 @@ def _solver_arguments(p: argparse.ArgumentParser, time_limit: float | None) -> N
     p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
     p.add_argument("--threads", type=int, default=None, help="HiGHS threads per solve")
     p.add_argument(
-        "--config", default=None, help="fleet configuration TOML (default: data/qingyang.toml)"
+        "--config",
+        default=None,
+        help="fleet configuration TOML (default: the shipped qingyang.toml)",
     )
 
 

@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--config",
         type=Path,
         default=None,
-        help="cluster configuration TOML (default: data/qingyang.toml)",
+        help="cluster configuration TOML (default: the shipped qingyang.toml)",
     )
     p.add_argument(
         "--weather",

@@ -19,9 +19,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models.forecast.errors import ForecastInputError
+from models.locations import shipped_data
 
-#: the repository's ``data/`` folder (holds ``qingyang.toml`` and ``workloads/``)
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: the shipped configuration folder (``qingyang.toml``, ``workloads/``): the checkout's
+#: ``data/`` or the installed wheel's package data (see :mod:`models.locations`)
+DATA_DIR = shipped_data()
 DEFAULT_CONFIG = DATA_DIR / "qingyang.toml"
 
 PlantId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -386,7 +388,7 @@ def load_fleet_config(path: str | Path | None = None) -> FleetConfig:
     Parameters
     ----------
     path : str or Path, optional
-        TOML file; ``None`` uses the shipped ``data/qingyang.toml``.
+        TOML file; ``None`` uses the shipped ``qingyang.toml`` (:data:`DEFAULT_CONFIG`).
 
     Returns
     -------

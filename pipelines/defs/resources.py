@@ -5,6 +5,9 @@ day with no setup. A dispatcher changes any of them for one run in the
 launchpad, under ``resources:`` (for example
 ``resources: {solver: {config: {time_limit_s: 30}}}``); a deployment sets the
 ``SUANDIAN_*`` environment variables read when the code location loads.
+Without them the configuration is the shipped one and runs and the inbox are
+under the checkout's ``data/`` (an installed wheel: ``./data/`` of the folder
+the code location loads in; see :mod:`models.locations`).
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from pathlib import Path
 import dagster as dg
 
 from models.dispatch.solve import SolveOptions
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from models.forecast.fleet import DEFAULT_CONFIG
+from models.locations import local_data
 
 
 def _env(name: str, default: str) -> str:
@@ -38,12 +41,12 @@ class ForecastSettings(dg.ConfigurableResource):
     forecasts and workload files.
     """
 
-    fleet_config: str = str(REPO_ROOT / "data" / "qingyang.toml")
+    fleet_config: str = str(DEFAULT_CONFIG)
     source: str = ""
     scenarios: int = 3
     workload_file: str = ""
     plant_forecast_dir: str = ""
-    inbox_dir: str = str(REPO_ROOT / "data" / "inbox")
+    inbox_dir: str = str(local_data() / "inbox")
 
     def fleet_config_path(self) -> Path:
         return Path(self.fleet_config)
@@ -113,7 +116,7 @@ class Publisher(dg.ConfigurableResource):
     publish: bool = True
 
     def root(self) -> Path:
-        raw = self.runs_dir or _env("SUANDIAN_RUNS_DIR", str(REPO_ROOT / "data" / "runs"))
+        raw = self.runs_dir or _env("SUANDIAN_RUNS_DIR", str(local_data() / "runs"))
         return Path(raw).expanduser().resolve()
 
     def day_dir(self, day: str) -> Path:
@@ -137,11 +140,11 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
     """The resources of the code location, with ``SUANDIAN_*`` overrides."""
     return {
         "forecast": ForecastSettings(
-            fleet_config=_env("SUANDIAN_FLEET_CONFIG", str(REPO_ROOT / "data" / "qingyang.toml")),
+            fleet_config=_env("SUANDIAN_FLEET_CONFIG", str(DEFAULT_CONFIG)),
             source=_env("SUANDIAN_FORECAST_SOURCE", ""),
             scenarios=int(_env("SUANDIAN_SCENARIOS", "3")),
             workload_file=_env("SUANDIAN_WORKLOAD_FILE", ""),
-            inbox_dir=_env("SUANDIAN_INBOX", str(REPO_ROOT / "data" / "inbox")),
+            inbox_dir=_env("SUANDIAN_INBOX", str(local_data() / "inbox")),
         ),
         "solver": SolverSettings(
             time_limit_s=int(_env("SUANDIAN_TIME_LIMIT_S", "60")),
