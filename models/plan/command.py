@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +69,16 @@ def _yuan(value: float) -> str:
     return f"{'-' if value < 0 else ''}¥{abs(value):,.0f}"
 
 
-def key_figure_lines(summary: Mapping[str, Any], report: Path | None = None) -> list[str]:
-    """The block shown to a person: status and gap, cost, green share, import, unserved work."""
+def key_figure_lines(
+    summary: Mapping[str, Any],
+    report: Path | None = None,
+    extra: Sequence[tuple[str, str]] = (),
+) -> list[str]:
+    """The block shown to a person: status and gap, cost, green share, import, unserved work.
+
+    ``extra`` rows (label, value) are aligned with the figures, so a caller
+    such as ``make plan`` can add where its log went.
+    """
     title = str(summary.get("name") or "plan")
     if summary.get("start"):
         title += f" (from {summary['start']})"
@@ -83,14 +91,15 @@ def key_figure_lines(summary: Mapping[str, Any], report: Path | None = None) -> 
     ]
     if report is not None:
         rows.append(("report", str(report)))
+    rows.extend(extra)
     width = max(len(label) for label, _ in rows)
     return [title, *(f"  {label:<{width}}  {value}" for label, value in rows)]
 
 
-def show(folder: Path) -> list[str]:
+def show(folder: Path, extra: Sequence[tuple[str, str]] = ()) -> list[str]:
     """The key-figure block of the plan in ``folder`` (a plan folder or a day folder)."""
     plan_dir = plan_folder(folder)
-    return key_figure_lines(read_summary(plan_dir), report_path(plan_dir))
+    return key_figure_lines(read_summary(plan_dir), report_path(plan_dir), extra)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
