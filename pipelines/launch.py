@@ -116,6 +116,19 @@ class RunNarrator:
         return None
 
 
+def error_tail(text: str) -> list[str]:
+    """The closing lines of a command that failed before its run: the error, not the traceback.
+
+    A Python traceback ends with the exception's unindented lines after its
+    indented frames; those lines are kept (at most ``LOG_TAIL_LINES``).
+    """
+    lines = text.rstrip().splitlines()
+    start = len(lines)
+    while start > 0 and not lines[start - 1][:1].isspace():
+        start -= 1
+    return lines[max(start, len(lines) - LOG_TAIL_LINES) :] if start < len(lines) else lines[-1:]
+
+
 def _shown(path: Path) -> str:
     """``path`` relative to the working directory when inside it (how a person typed it)."""
     try:
@@ -201,8 +214,8 @@ def launch(
         return 0
     if run is None:
         print(f"{job} {day} failed before a run started; the log ends with:", file=out)
-        tail = log_path.read_text(encoding="utf-8", errors="replace").rstrip().splitlines()
-        print("\n".join(f"  {line}" for line in tail[-LOG_TAIL_LINES:]), file=out)
+        tail = error_tail(log_path.read_text(encoding="utf-8", errors="replace"))
+        print("\n".join(f"  {line}" for line in tail), file=out)
     else:
         print(f"{job} {day} failed (run {run.run_id}, {run.status.value}):", file=out)
         reasons = narrator.failures or [narrator.run_failure or "no step failed; see the log"]

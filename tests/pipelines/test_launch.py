@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.launch import RunNarrator, launch
+from pipelines.launch import RunNarrator, error_tail, launch
 
 DAY = "2026-07-15"
 JOB = "__ephemeral_asset_job__"  # the job dg.materialize runs
@@ -168,3 +168,18 @@ def test_narrator_names_the_users_error_its_cause_and_a_failures_description() -
         "infeasible: No feasible plan for 2026-07-15: dc03 ramp",
         "wrapped: RuntimeError: site table incomplete\ncaused by KeyError: 'dc07'",
     ]
+
+
+def test_error_tail_keeps_the_exception_not_the_traceback() -> None:
+    log = "\n".join([
+        "Telemetry notice", "Traceback (most recent call last):",
+        '  File "job.py", line 397, in execute', "    job_def.validate_partition_key(partition)",
+        "dagster._core.errors.DagsterUnknownPartitionError: Could not find a partition with key",
+        "`1999-01-01`.", "",
+    ])  # fmt: skip
+    assert error_tail(log) == [
+        "dagster._core.errors.DagsterUnknownPartitionError: Could not find a partition with key",
+        "`1999-01-01`.",
+    ]
+    assert error_tail("Error: no such job\n") == ["Error: no such job"]
+    assert error_tail("x\n  indented last") == ["  indented last"]
