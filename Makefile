@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 # The delivery day to plan: tomorrow in Asia/Shanghai unless given (make plan DAY=2026-11-23).
 DAY ?= $(shell TZ=Asia/Shanghai date -d tomorrow +%F)
 export DAGSTER_HOME := $(CURDIR)/dagster_home
+# dg warns unless the active virtual environment is the project's .venv; make activates none.
+export VIRTUAL_ENV := $(CURDIR)/$(VENV)
+# VERBOSE=1 shows the full Dagster DEBUG log and the HiGHS log as they come.
+VERBOSE ?=
 
 .PHONY: install plan solve-example test test-fast lint bench
 
@@ -18,12 +22,14 @@ install: $(BIN)/suandian
 
 # The bundled full-size day (11 data centres, 96 steps, 3 scenarios) solved into data/runs/.
 solve-example: install
-	$(BIN)/suandian solve data/examples/large-14/instance.json --out data/runs/example/plan
+	$(BIN)/suandian solve data/examples/large-14/instance.json --out data/runs/example/plan \
+		$(if $(VERBOSE),,--quiet)
+	@$(BIN)/suandian show data/runs/example/plan
 
 # The main job: one delivery day's forecast, instance, plan, checks and report, through Dagster.
+# Prints one line per step and the day's key figures; the full log goes to data/runs/logs/.
 plan: install
-	$(BIN)/dg launch --job plan_day --partition $(DAY)
-	@echo "published: data/runs/$(DAY)/"
+	@$(BIN)/python -m pipelines.launch $(DAY) $(if $(VERBOSE),--verbose)
 
 test: install
 	$(BIN)/ruff check .

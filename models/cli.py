@@ -161,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     from models.backtest.command import register as register_backtest
 
     register_backtest(sub)
+    from models.plan.command import register as register_show
+
+    register_show(sub)
     return parser
 
 
