@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.atomic import atomic_write_text, replace_directory
 from models.backtest.actual import actual_instance, read_actual
 from models.backtest.evaluate import EVALUATION_FILE, evaluate_day, write_evaluation_files
 from models.backtest.policies import POLICIES, read_plan
@@ -34,7 +35,6 @@ from models.dispatch.diagnose import NoFeasiblePlanError
 from models.dispatch.solve import SolveOptions, solve_instance
 from models.forecast import ForecastInputError, build_instance, load_fleet_config
 from models.instance import InstanceError, validate
-from models.plan.atomic import atomic_write_text, replace_directory
 from models.plan.figures import KEY_FIGURES
 from models.plan.results import plan_tables
 from models.plan.write import write_plan_files

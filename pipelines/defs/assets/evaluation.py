@@ -23,6 +23,7 @@ from typing import Any
 
 import dagster as dg
 
+from models.atomic import atomic_write_text, replace_directory
 from models.backtest import (
     POLICIES,
     PlanFolderError,
@@ -41,7 +42,6 @@ from models.backtest.run import CSV_FILE, HTML_FILE
 from models.dispatch.diagnose import NoFeasiblePlanError
 from models.forecast.errors import ForecastInputError
 from models.instance import InstanceError, validate
-from models.plan.atomic import atomic_write_text, replace_directory
 from pipelines.defs import inbox
 from pipelines.defs.assets.forecasts import fleet
 from pipelines.defs.partitions import TIMEZONE, delivery_days
