@@ -28,7 +28,6 @@ from models.backtest import (
     POLICIES,
     PlanFolderError,
     actual_instance,
-    day_has_ended,
     evaluate_day,
     load_results,
     read_actual,
@@ -42,6 +41,7 @@ from models.backtest.run import CSV_FILE, HTML_FILE
 from models.dispatch.diagnose import NoFeasiblePlanError
 from models.forecast.errors import ForecastInputError
 from models.instance import InstanceError, validate
+from models.timegrid import day_has_ended
 from pipelines.defs import inbox
 from pipelines.defs.assets.forecasts import fleet
 from pipelines.defs.partitions import TIMEZONE, delivery_days
