@@ -30,7 +30,7 @@ from models.forecast.errors import ForecastInputError
 from models.forecast.fleet import DataCentre, FleetConfig, PueModel
 from models.forecast.seeds import ar1, stable_rng
 from models.forecast.units import kelvin_to_celsius
-from models.timegrid import STEP_MINUTES, STEPS_PER_DAY, day_step_midpoints
+from models.timegrid import STEPS_PER_DAY, day_step_midpoints
 
 
 def pue_from_temperature(temp_c, model: PueModel) -> np.ndarray:
@@ -126,12 +126,3 @@ def datacenter_conditions(
             record["block_startup_cost"] = dc.block_startup_cost
         out.append(record)
     return out
-
-
-def spare_capacity_mwh(datacenters: list[dict]) -> dict[str, float]:
-    """IT energy each data centre could still take over the day [MWh]."""
-    hours = STEP_MINUTES / 60.0
-    return {
-        d["id"]: hours * sum(d["racks"] * d["rack_kw"] / 1000.0 - x for x in d["inflexible_mw"])
-        for d in datacenters
-    }
