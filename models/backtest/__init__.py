@@ -19,8 +19,9 @@ Public API (plain functions, so a pipeline can make an asset of each step):
     the whole chain per day, and a range in parallel processes with
     ``backtest.csv`` and ``backtest.html``; ``load_results(out_dir)`` +
     ``write_summary(out_dir, results)`` rebuild both from days evaluated one by one.
-``day_has_ended(day, now=None) -> bool``
-    whether a day (Asia/Shanghai) is over, so that its actual can exist.
+
+Whether a day is over, so that its actual can exist, is
+:func:`models.timegrid.day_has_ended`.
 
 Errors in actual files raise :class:`models.forecast.ForecastInputError`
 naming the file, row and time; a plan folder that cannot be read raises
@@ -49,7 +50,6 @@ from models.backtest.policies import (
 from models.backtest.run import (
     BacktestOptions,
     DayResult,
-    day_has_ended,
     load_results,
     run_backtest,
     run_day,
@@ -65,7 +65,6 @@ __all__ = [
     "FirstStage",
     "PlanFolderError",
     "actual_instance",
-    "day_has_ended",
     "evaluate_day",
     "greedy_first_stage",
     "load_results",

@@ -59,8 +59,8 @@ from models.forecast.plant_files import read_plant_forecast
 from models.forecast.scenarios import correlation_matrix, error_sigma_mw
 from models.forecast.seeds import ar1, stable_rng
 from models.forecast.solar import clearsky_power_mw
-from models.forecast.weather import STEPS, step_index
 from models.instance import Instance, dump_instance, load_instance, validate
+from models.timegrid import STEPS_PER_DAY, day_step_starts
 
 #: variance share of the error that persists over the whole day
 PERSISTENT_SHARE = 0.8
@@ -173,20 +173,21 @@ def synthetic_actual(
         point_mw = point_forecast_mw(config, day)
     ids = list(point_mw.columns)
     _require_known(config, ids, "synthetic actual")
-    if len(point_mw) != STEPS:
+    if len(point_mw) != STEPS_PER_DAY:
         raise ForecastInputError(
             f"synthetic actual: the forecast has {len(point_mw)} steps; the error model is"
-            f" defined on the {STEPS} quarter-hours of a day"
+            f" defined on the {STEPS_PER_DAY} quarter-hours of a day"
         )
     clear = pd.DataFrame(
         {p.id: clearsky_power_mw(p, day).to_numpy() for p in config.pv_plants},
-        index=step_index(day),
+        index=day_step_starts(day),
     )
     sigma = error_sigma_mw(config, day, clear)[ids]
     errors = draw_errors(day, sigma, correlation_matrix(config))
     caps = np.array([config.plant(p).capacity_mw for p in ids])
     values = np.clip(point_mw[ids].to_numpy(dtype=float) + errors.to_numpy(), 0.0, caps)
-    return ActualOutput(day, pd.DataFrame(values, index=step_index(day), columns=ids), "synthetic")
+    frame = pd.DataFrame(values, index=day_step_starts(day), columns=ids)
+    return ActualOutput(day, frame, "synthetic")
 
 
 def metered_actual(
@@ -222,7 +223,7 @@ def metered_actual(
         if path is None:
             raise ForecastInputError(f"{folder}: no metered output {pid}.csv for plant {pid}")
         out[pid] = read_plant_forecast(path, day, known.get(pid, np.inf), pid)
-    return ActualOutput(day, pd.DataFrame(out, index=step_index(day)), f"metered {folder}")
+    return ActualOutput(day, pd.DataFrame(out, index=day_step_starts(day)), f"metered {folder}")
 
 
 def weather_actual(

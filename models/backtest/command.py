@@ -107,6 +107,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Run ``suandian evaluate``; return the exit code."""
+    from models.atomic import replace_directory
     from models.backtest.actual import actual_instance, read_actual
     from models.backtest.evaluate import evaluate_day, write_evaluation_files
     from models.backtest.policies import PlanFolderError, read_plan
@@ -114,7 +115,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from models.dispatch.solve import SolveOptions
     from models.forecast import ForecastInputError, ForecastInputWarning, load_fleet_config
     from models.instance import InstanceError, load_instance
-    from models.plan.atomic import replace_directory
 
     with warnings.catch_warnings():
         warnings.simplefilter("always", ForecastInputWarning)

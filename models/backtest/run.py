@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 import traceback
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.atomic import atomic_write_text, replace_directory
 from models.backtest.actual import actual_instance, read_actual
 from models.backtest.evaluate import EVALUATION_FILE, evaluate_day, write_evaluation_files
 from models.backtest.policies import POLICIES, read_plan
@@ -34,7 +34,6 @@ from models.dispatch.diagnose import NoFeasiblePlanError
 from models.dispatch.solve import SolveOptions, solve_instance
 from models.forecast import ForecastInputError, build_instance, load_fleet_config
 from models.instance import InstanceError, validate
-from models.plan.atomic import atomic_write_text, replace_directory
 from models.plan.figures import KEY_FIGURES
 from models.plan.results import plan_tables
 from models.plan.write import write_plan_files
@@ -99,16 +98,6 @@ def day_range(first: dt.date, last: dt.date) -> list[dt.date]:
     if last < first:
         raise ValueError(f"--to {last} is before --from {first}")
     return [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
-
-
-def day_has_ended(day: dt.date, now: dt.datetime | None = None) -> bool:
-    """Whether ``day`` (Asia/Shanghai) is over, so that its actual output can exist."""
-    import zoneinfo
-
-    tz = zoneinfo.ZoneInfo("Asia/Shanghai")
-    now = now.astimezone(tz) if now is not None else dt.datetime.now(tz)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-    return now >= end
 
 
 def run_day(day: dt.date, out_dir: str | Path, options: BacktestOptions) -> DayResult:
@@ -304,11 +293,6 @@ def load_results(out_dir: str | Path, days: list[dt.date] | None = None) -> list
     return results
 
 
-def default_workers() -> int:
-    """Processes to use when none is given: the machine's cores."""
-    return max(1, os.cpu_count() or 1)
-
-
 __all__ = [
     "CSV_FILE",
     "EVALUATION_FILE",
@@ -316,7 +300,6 @@ __all__ = [
     "BacktestOptions",
     "DayResult",
     "backtest_rows",
-    "day_has_ended",
     "day_range",
     "load_results",
     "run_backtest",

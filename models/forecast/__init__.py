@@ -37,8 +37,9 @@ from models.forecast.datacentres import datacenter_conditions, pue_from_temperat
 from models.forecast.errors import ForecastInputError, ForecastInputWarning
 from models.forecast.fleet import DEFAULT_CONFIG, FleetConfig, load_fleet_config
 from models.forecast.renewable import RenewableForecast, plant_power, renewable_forecast
+from models.forecast.sources import make_source, weather_forecast
 from models.forecast.tariff import grid_tariff
-from models.forecast.weather import WeatherSource, make_source, weather_forecast
+from models.forecast.weather import WeatherSource
 from models.forecast.workloads import demo_queue, workload_queue
 
 __all__ = [

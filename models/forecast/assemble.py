@@ -9,10 +9,12 @@ from models.forecast.datacentres import datacenter_conditions
 from models.forecast.errors import ForecastInputError
 from models.forecast.fleet import FleetConfig, load_fleet_config
 from models.forecast.renewable import RenewableForecast, renewable_forecast
+from models.forecast.sources import weather_forecast
 from models.forecast.tariff import grid_tariff
-from models.forecast.weather import STEP_MINUTES, STEPS, WeatherSource, step_index, weather_forecast
+from models.forecast.weather import WeatherSource
 from models.forecast.workloads import workload_queue
 from models.instance import validate
+from models.timegrid import STEP_MINUTES, STEPS_PER_DAY, day_step_starts
 
 
 def storage_records(config: FleetConfig) -> list[dict]:
@@ -56,9 +58,9 @@ def assemble_instance(
     raw = {
         "version": 1,
         "name": f"{config.name}-{day.isoformat()}",
-        "start": step_index(day)[0].isoformat(),
+        "start": day_step_starts(day)[0].isoformat(),
         "step_minutes": STEP_MINUTES,
-        "steps": STEPS,
+        "steps": STEPS_PER_DAY,
         "scenarios": scenarios,
         "datacenters": datacenters,
         "workloads": workloads,

@@ -30,7 +30,7 @@ from models.forecast.errors import ForecastInputError
 from models.forecast.fleet import DataCentre, FleetConfig, PueModel
 from models.forecast.seeds import ar1, stable_rng
 from models.forecast.units import kelvin_to_celsius
-from models.forecast.weather import STEP_MINUTES, STEPS, step_index
+from models.timegrid import STEPS_PER_DAY, day_step_midpoints
 
 
 def pue_from_temperature(temp_c, model: PueModel) -> np.ndarray:
@@ -57,12 +57,12 @@ def pue_from_temperature(temp_c, model: PueModel) -> np.ndarray:
 def inflexible_mw(dc: DataCentre, day: dt.date) -> np.ndarray:
     """Inflexible IT load of ``dc`` per step [MW] (deterministic per date)."""
     rng = stable_rng(day, "inflexible", dc.id)
-    times = step_index(day) + pd.Timedelta(minutes=STEP_MINUTES / 2)
+    times = day_step_midpoints(day)
     hours = (times.hour + times.minute / 60.0).to_numpy()
     daily = 1.0 + 0.03 * rng.standard_normal()
     weekly = 0.97 if day.weekday() >= 5 else 1.0
     shape = 1.0 + dc.diurnal_amplitude_frac * np.cos(2 * np.pi * (hours - dc.peak_hour) / 24.0)
-    noise = 1.0 + 0.01 * ar1(rng, STEPS, 0.9)
+    noise = 1.0 + 0.01 * ar1(rng, STEPS_PER_DAY, 0.9)
     load = dc.capacity_mw * dc.utilisation_frac * shape * daily * weekly * noise
     return np.clip(load, 0.0, 0.95 * dc.capacity_mw)
 
@@ -126,12 +126,3 @@ def datacenter_conditions(
             record["block_startup_cost"] = dc.block_startup_cost
         out.append(record)
     return out
-
-
-def spare_capacity_mwh(datacenters: list[dict]) -> dict[str, float]:
-    """IT energy each data centre could still take over the day [MWh]."""
-    hours = STEP_MINUTES / 60.0
-    return {
-        d["id"]: hours * sum(d["racks"] * d["rack_kw"] / 1000.0 - x for x in d["inflexible_mw"])
-        for d in datacenters
-    }

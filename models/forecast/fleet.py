@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from models.forecast.errors import ForecastInputError
 from models.locations import shipped_data
+from models.timegrid import TZ
 
 #: the shipped configuration folder (``qingyang.toml``, ``workloads/``): the checkout's
 #: ``data/`` or the installed wheel's package data (see :mod:`models.locations`)
@@ -302,7 +303,7 @@ class FleetConfig(_Model):
     """The whole cluster configuration (one TOML file)."""
 
     name: str
-    timezone: Literal["Asia/Shanghai"] = "Asia/Shanghai"
+    timezone: str = TZ
     weather: WeatherConfig = WeatherConfig()
     forecast: ForecastConfig
     synthetic: SyntheticConfig
@@ -317,6 +318,13 @@ class FleetConfig(_Model):
     #: folder of the config file (relative paths in the config are relative to it)
     base_dir: Path = Path(".")
     source: str = "<config>"
+
+    @field_validator("timezone")
+    @classmethod
+    def _grid_zone(cls, value: str) -> str:
+        if value != TZ:
+            raise ValueError(f"Input should be {TZ!r} (the zone of the delivery-day grid)")
+        return value
 
     @model_validator(mode="after")
     def _cross(self) -> FleetConfig:

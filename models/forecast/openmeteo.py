@@ -55,7 +55,8 @@ from models.forecast.units import (
     fahrenheit_to_celsius,
     standard_pressure_pa,
 )
-from models.forecast.weather import STEPS, TZ, step_index, to_steps
+from models.forecast.weather import to_steps
+from models.timegrid import STEPS_PER_DAY, TZ, day_step_starts
 
 _WIND = re.compile(r"^wind_?speed_(\d+(?:\.\d+)?)m$")
 _RADIATION = {
@@ -282,14 +283,14 @@ def parse_response(
             ForecastInputWarning,
             stacklevel=2,
         )
-        pressure = np.full(STEPS, target)
+        pressure = np.full(STEPS_PER_DAY, target)
     series[("pressure", 0)] = pressure
     if (("dni", 0) in series and ("dhi", 0) not in series) or (
         ("dhi", 0) in series and ("dni", 0) not in series
     ):
         series.pop(("dni", 0), None)
         series.pop(("dhi", 0), None)
-    frame = pd.DataFrame(series, index=step_index(day))
+    frame = pd.DataFrame(series, index=day_step_starts(day))
     frame.columns = pd.MultiIndex.from_tuples(list(series), names=["variable", "height"])
     return frame.sort_index(axis=1)
 

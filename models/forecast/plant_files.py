@@ -30,12 +30,11 @@ import numpy as np
 
 from models.forecast.errors import ForecastInputError
 from models.forecast.fleet import FleetConfig
-
-POINTS = 96
+from models.timegrid import STEP_MINUTES, STEPS_PER_DAY
 
 
 def _period_end(k: int, day: dt.date) -> tuple[str, str]:
-    minutes = 15 * (k + 1)
+    minutes = STEP_MINUTES * (k + 1)
     hhmm = f"{minutes // 60:02d}:{minutes % 60:02d}"
     stamp = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minutes)
     return hhmm, stamp.strftime("%Y-%m-%d %H:%M")
@@ -58,18 +57,18 @@ def read_plant_forecast(path: Path, day: dt.date, capacity_mw: float, plant_id: 
             f"{path}: cannot read plant forecast of {plant_id} ({exc})"
         ) from None
     if not rows:
-        raise ForecastInputError(f"{path}: empty file (need a header and {POINTS} rows)")
+        raise ForecastInputError(f"{path}: empty file (need a header and {STEPS_PER_DAY} rows)")
     header = [c.strip().lower() for c in rows[0]]
     if "mw" not in header:
         raise ForecastInputError(f"{path}: header {rows[0]} has no 'mw' column")
     col = {name: header.index(name) for name in ("point", "time", "mw") if name in header}
     data = rows[1:]
-    if len(data) != POINTS:
+    if len(data) != STEPS_PER_DAY:
         raise ForecastInputError(
             f"{path}: {len(data)} values for plant {plant_id}; "
-            f"a 96-point forecast needs exactly {POINTS}"
+            f"a 96-point forecast needs exactly {STEPS_PER_DAY}"
         )
-    out = np.empty(POINTS)
+    out = np.empty(STEPS_PER_DAY)
     for k, row in enumerate(data):
         line = k + 2
         hhmm, full = _period_end(k, day)

@@ -13,8 +13,8 @@ from models.forecast.fleet import FleetConfig
 from models.forecast.plant_files import plant_forecasts as read_plant_forecasts
 from models.forecast.scenarios import error_sigma_mw, make_scenarios
 from models.forecast.solar import clearsky_power_mw, pv_power_mw
-from models.forecast.weather import step_index
 from models.forecast.wind import wind_power_mw
+from models.timegrid import day_step_starts
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def plant_power(
             point[plant.id] = wind_power_mw(plant, weather[plant.id]).to_numpy()
         else:
             point[plant.id] = pv_power_mw(plant, weather[plant.id]).to_numpy()
-    return pd.DataFrame(point, index=step_index(day)), tuple(sorted(overrides))
+    return pd.DataFrame(point, index=day_step_starts(day)), tuple(sorted(overrides))
 
 
 def renewable_forecast(
@@ -91,7 +91,7 @@ def renewable_forecast(
     ----------
     config : FleetConfig
     weather : dict
-        plant id → weather frame (:func:`models.forecast.weather.weather_forecast`).
+        plant id → weather frame (:func:`models.forecast.sources.weather_forecast`).
     day : date
         delivery day.
     scenarios : int

@@ -46,17 +46,15 @@ import pandas as pd
 from scipy import stats
 
 from models.forecast.fleet import FleetConfig
-from models.forecast.weather import STEP_MINUTES, step_index
+from models.timegrid import day_start, day_step_midpoints, day_step_starts
 
 EARTH_RADIUS_KM = 6371.0
 
 
 def lead_hours(config: FleetConfig, day: dt.date) -> np.ndarray:
     """Lead time of each step's midpoint after the forecast issue on the day before [h]."""
-    issue = pd.Timestamp(day - dt.timedelta(days=1)).tz_localize("Asia/Shanghai") + pd.Timedelta(
-        hours=config.forecast.issue_hour
-    )
-    mid = step_index(day) + pd.Timedelta(minutes=STEP_MINUTES / 2)
+    issue = day_start(day - dt.timedelta(days=1)) + pd.Timedelta(hours=config.forecast.issue_hour)
+    mid = day_step_midpoints(day)
     return ((mid - issue) / pd.Timedelta(hours=1)).to_numpy(dtype=float)
 
 
@@ -108,7 +106,7 @@ def error_sigma_mw(config: FleetConfig, day: dt.date, clear_mw: pd.DataFrame) ->
         else:
             frac = fc.pv_error.base_frac + fc.pv_error.per_hour_frac * lead
             out[p.id] = clear_mw[p.id].to_numpy() * frac
-    return pd.DataFrame(out, index=step_index(day))
+    return pd.DataFrame(out, index=day_step_starts(day))
 
 
 def quantisation(n: int) -> tuple[list[float], list[float], list[str]]:

@@ -39,11 +39,8 @@ from pvlib import (
 
 from models.forecast.fleet import PvPlant, Site
 from models.forecast.units import kelvin_to_celsius, w_to_mw
-from models.forecast.weather import STEP_MINUTES, TZ, step_index, wind_heights
-
-
-def _midpoints(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    return index + pd.Timedelta(minutes=STEP_MINUTES / 2)
+from models.forecast.weather import wind_heights
+from models.timegrid import TZ, day_step_starts, midpoints
 
 
 def pv_power_mw(plant: PvPlant, frame: pd.DataFrame) -> pd.Series:
@@ -68,7 +65,7 @@ def pv_power_mw(plant: PvPlant, frame: pd.DataFrame) -> pd.Series:
     Perez, R. et al. (1990). Solar Energy 44(5), 271-289,
     doi:10.1016/0038-092X(90)90055-H.
     """
-    times = _midpoints(frame.index)
+    times = midpoints(frame.index)
     temp_air = kelvin_to_celsius(frame[("temperature", 2)].to_numpy(dtype=float))
     pressure = frame[("pressure", 0)].to_numpy(dtype=float) if ("pressure", 0) in frame else None
     solpos = solarposition.get_solarposition(
@@ -166,8 +163,8 @@ def clearsky(site: Site, day: dt.date) -> pd.DataFrame:
     Returns a frame indexed by the 96 step starts with columns ``ghi``, ``dni``,
     ``dhi`` and ``apparent_elevation`` [°].
     """
-    index = step_index(day)
-    times = _midpoints(index)
+    index = day_step_starts(day)
+    times = midpoints(index)
     solpos = solarposition.get_solarposition(times, site.latitude, site.longitude, site.altitude_m)
     loc = location.Location(site.latitude, site.longitude, TZ, site.altitude_m)
     dni_extra = np.asarray(
@@ -191,7 +188,7 @@ def clearsky_power_mw(plant: PvPlant, day: dt.date) -> pd.Series:
     The envelope the PV forecast error scales with (``scenarios.py``).
     """
     clear = clearsky(plant, day)
-    times = _midpoints(clear.index)
+    times = midpoints(clear.index)
     solpos = solarposition.get_solarposition(
         times, plant.latitude, plant.longitude, plant.altitude_m
     )

@@ -38,7 +38,7 @@ from models.forecast.fleet import FleetConfig, Site
 from models.forecast.seeds import ar1, stable_rng
 from models.forecast.solar import clearsky
 from models.forecast.units import celsius_to_kelvin, standard_pressure_pa
-from models.forecast.weather import STEPS, step_index, step_midpoints
+from models.timegrid import STEPS_PER_DAY, day_step_midpoints, day_step_starts
 
 _MID_MONTH_DOY = np.array([15.5, 45, 74.5, 105, 135.5, 166, 196.5, 227.5, 258, 288.5, 319, 349.5])
 
@@ -48,9 +48,9 @@ def _regional(day: dt.date) -> dict[str, np.ndarray | float]:
     return {
         "temp_anomaly": rng.standard_normal(),
         "cloud_u": rng.random(),
-        "cloud_path": ar1(rng, STEPS, 0.9),
+        "cloud_path": ar1(rng, STEPS_PER_DAY, 0.9),
         "wind_day": rng.standard_normal(),
-        "wind_path": ar1(rng, STEPS, 0.97),
+        "wind_path": ar1(rng, STEPS_PER_DAY, 0.97),
         "pressure": rng.standard_normal(),
     }
 
@@ -70,7 +70,7 @@ class SyntheticSource:
         syn = self.config.synthetic
         reg = _regional(day)
         rng = stable_rng(day, site.id)
-        times = step_midpoints(day)
+        times = day_step_midpoints(day)
         hours = (times.hour + times.minute / 60.0).to_numpy()
         doy = day.timetuple().tm_yday
         season = np.cos(2 * np.pi * (doy - 197) / 365.25)
@@ -85,7 +85,7 @@ class SyntheticSource:
             stats.beta.ppf(reg["cloud_u"], mean_cloud * kappa, (1 - mean_cloud) * kappa)
         )
         cloud_day = float(np.clip(cloud_day, 0.01, 0.99))
-        noise = 0.8 * reg["cloud_path"] + 0.6 * ar1(rng, STEPS, 0.9)
+        noise = 0.8 * reg["cloud_path"] + 0.6 * ar1(rng, STEPS_PER_DAY, 0.9)
         logit = np.log(cloud_day / (1 - cloud_day)) + 1.2 * noise
         cloud = 1.0 / (1.0 + np.exp(-logit))
         ghi = clear["ghi"].to_numpy() * (1.0 - 0.8 * cloud)
@@ -99,7 +99,9 @@ class SyntheticSource:
         )
         swing = syn.diurnal_swing_c * (1.0 - 0.5 * cloud_day)
         temp_c = (
-            t_mean + swing * np.cos(2 * np.pi * (hours - 15.0) / 24.0) + 0.3 * ar1(rng, STEPS, 0.95)
+            t_mean
+            + swing * np.cos(2 * np.pi * (hours - 15.0) / 24.0)
+            + 0.3 * ar1(rng, STEPS_PER_DAY, 0.95)
         )
 
         monthly = np.asarray(syn.wind_100m_by_month_m_per_s)
@@ -110,7 +112,7 @@ class SyntheticSource:
         )
         factor = getattr(site, "synthetic_wind_factor", 1.0)
         daily = np.exp(0.35 * reg["wind_day"] - 0.35**2 / 2 + 0.08 * rng.standard_normal())
-        path = 0.85 * reg["wind_path"] + np.sqrt(1 - 0.85**2) * ar1(rng, STEPS, 0.97)
+        path = 0.85 * reg["wind_path"] + np.sqrt(1 - 0.85**2) * ar1(rng, STEPS_PER_DAY, 0.97)
         v100 = (
             v_season
             * factor
@@ -129,12 +131,12 @@ class SyntheticSource:
         frame = pd.DataFrame(
             {
                 ("temperature", 2): celsius_to_kelvin(temp_c),
-                ("pressure", 0): np.full(STEPS, pressure),
+                ("pressure", 0): np.full(STEPS_PER_DAY, pressure),
                 ("wind_speed", 10): v10,
                 ("wind_speed", 100): v100,
                 ("ghi", 0): np.clip(ghi, 0.0, None),
             },
-            index=step_index(day),
+            index=day_step_starts(day),
         )
         frame.columns = pd.MultiIndex.from_tuples(frame.columns, names=["variable", "height"])
         return frame

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models.forecast.fleet import FleetConfig, TariffSeason
-from models.forecast.weather import STEP_MINUTES, STEPS
+from models.timegrid import STEP_MINUTES, STEPS_PER_DAY
 
 
 def season_of(config: FleetConfig, day: dt.date) -> TariffSeason:
@@ -26,7 +26,7 @@ def season_of(config: FleetConfig, day: dt.date) -> TariffSeason:
 def band_per_step(config: FleetConfig, day: dt.date) -> list[str]:
     """Tariff band (``peak``, ``flat``, ``valley``) of each of the 96 steps."""
     season = season_of(config, day)
-    bands = [config.tariff.default_band] * STEPS
+    bands = [config.tariff.default_band] * STEPS_PER_DAY
     for band, ranges in season.bands.items():
         for start, end in ranges:
             for t in range(round(start * 60 / STEP_MINUTES), round(end * 60 / STEP_MINUTES)):
@@ -52,7 +52,7 @@ def grid_tariff(config: FleetConfig, day: dt.date) -> dict:
         "import_limit_mw": g.import_limit_mw,
         "export_limit_mw": g.export_limit_mw,
         "import_price": [float(prices[b]) for b in band_per_step(config, day)],
-        "export_price": [float(g.export_price_per_mwh)] * STEPS,
+        "export_price": [float(g.export_price_per_mwh)] * STEPS_PER_DAY,
         "emission_factor_t_per_mwh": g.emission_factor_t_per_mwh,
         "carbon_price_per_t": g.carbon_price_per_t,
         "curtailment_cost_per_mwh": g.curtailment_cost_per_mwh,

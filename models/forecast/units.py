@@ -53,11 +53,6 @@ def fahrenheit_to_celsius(value):
     return (value - 32.0) * 5.0 / 9.0
 
 
-def minutes_to_hours(value):
-    """Convert a duration from minutes to hours."""
-    return value / 60.0
-
-
 def standard_pressure_pa(altitude_m):
     """Pressure of the ICAO standard atmosphere at ``altitude_m`` above sea level [Pa]."""
     return 101325.0 * (1.0 - 2.25577e-5 * altitude_m) ** 5.25588

@@ -16,15 +16,14 @@ column                 unit    meaning
 ``("dhi", 0)``          W/m²   diffuse horizontal irradiance (step mean)
 =====================  ======  ==========================================
 
-Sources (``synthetic.py``, ``openmeteo.py``) implement :class:`WeatherSource`;
-:func:`weather_forecast` picks one and returns a frame per plant.
+Sources (``synthetic.py``, ``openmeteo.py``) implement :class:`WeatherSource`
+with the helpers here; ``sources.py`` picks one and returns a frame per plant.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import warnings
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -32,23 +31,8 @@ import pandas as pd
 from pvlib import irradiance, solarposition
 
 from models.forecast.errors import ForecastInputError, ForecastInputWarning
-from models.forecast.fleet import FleetConfig, Site
-
-TZ = "Asia/Shanghai"
-STEP_MINUTES = 15
-STEPS = 96
-_STEP = pd.Timedelta(minutes=STEP_MINUTES)
-
-
-def step_index(day: dt.date) -> pd.DatetimeIndex:
-    """The 96 step starts of ``day`` in Asia/Shanghai."""
-    start = pd.Timestamp(day).tz_localize(TZ)
-    return pd.date_range(start, periods=STEPS, freq=_STEP).as_unit("ns")
-
-
-def step_midpoints(day: dt.date) -> pd.DatetimeIndex:
-    """The midpoints of the 96 steps of ``day`` (where physics is evaluated)."""
-    return step_index(day) + _STEP / 2
+from models.forecast.fleet import Site
+from models.timegrid import TZ, day_start, day_step_midpoints, midpoints
 
 
 class WeatherSource(Protocol):
@@ -111,9 +95,9 @@ def to_steps(
         rule = "duplicated" if diffs[i - 1] == 0 else "earlier than the one before (not monotonic)"
         raise ForecastInputError(f"{label}: timestamp {_local(times[i])} is {rule}")
     interval = pd.Timedelta(int(np.median(diffs)), unit="ns")
-    day_start = pd.Timestamp(day).tz_localize(TZ)
-    day_end = day_start + pd.Timedelta(days=1)
-    need_from, need_to = day_start, day_end - interval
+    need_from = day_start(day)
+    day_end = need_from + pd.Timedelta(days=1)
+    need_to = day_end - interval
     if times[0] > need_from or times[-1] < need_to:
         raise ForecastInputError(
             f"{label}: times {_local(times[0])} to {_local(times[-1])} do not cover the "
@@ -136,7 +120,7 @@ def to_steps(
         )
     if shift is not None:
         t = t + shift
-    target = step_midpoints(day).as_unit("ns")
+    target = day_step_midpoints(day).as_unit("ns")
     return np.interp(target.asi8, t.asi8, v)
 
 
@@ -184,7 +168,7 @@ def complete_irradiance(frame: pd.DataFrame, site: Site) -> pd.DataFrame:
     """
     if ("ghi", 0) not in frame or (("dni", 0) in frame and ("dhi", 0) in frame):
         return frame
-    times = frame.index + _STEP / 2
+    times = midpoints(frame.index)
     zenith = solarposition.get_solarposition(times, site.latitude, site.longitude, site.altitude_m)
     parts = irradiance.erbs(
         frame[("ghi", 0)].to_numpy(), zenith["zenith"].to_numpy(), times.day_of_year.to_numpy()
@@ -246,61 +230,3 @@ def _shear(frame: pd.DataFrame, low: float, high: float) -> pd.Series:
         alpha = np.log(v_high / v_low) / np.log(high / low)
     alpha = np.where((v_low > 0.5) & (v_high > 0.5) & np.isfinite(alpha), alpha, 1 / 7)
     return pd.Series(np.clip(alpha, 0.05, 0.45), index=frame.index)
-
-
-def make_source(config: FleetConfig, weather: str | Path | WeatherSource | None) -> WeatherSource:
-    """The source for ``weather`` (a directory, an http(s) URL, "synthetic"), or the config's."""
-    from models.forecast.openmeteo import OpenMeteoFileSource, OpenMeteoHttpSource
-    from models.forecast.synthetic import SyntheticSource
-
-    if weather is not None and not isinstance(weather, str | Path):
-        return weather
-    wcfg = config.weather
-    if weather is None:
-        if wcfg.source == "files":
-            if not wcfg.directory:
-                raise ForecastInputError(
-                    f"{config.source}: weather.directory: needed when source = 'files'"
-                )
-            return OpenMeteoFileSource(config.resolve(wcfg.directory), config)
-        if wcfg.source == "http":
-            if not wcfg.url:
-                raise ForecastInputError(
-                    f"{config.source}: weather.url: needed when source = 'http'"
-                )
-            return OpenMeteoHttpSource(wcfg.url, config)
-        return SyntheticSource(config)
-    text = str(weather)
-    if text == "synthetic":
-        return SyntheticSource(config)
-    if text.startswith(("http://", "https://")):
-        return OpenMeteoHttpSource(text, config)
-    return OpenMeteoFileSource(Path(text), config)
-
-
-def weather_forecast(
-    config: FleetConfig, day: dt.date, source: str | Path | WeatherSource | None = None
-) -> dict[str, pd.DataFrame]:
-    """Weather frames of every plant for the delivery day.
-
-    Parameters
-    ----------
-    config : FleetConfig
-    day : date
-        delivery day (Asia/Shanghai).
-    source : str, Path or WeatherSource, optional
-        a directory of Open-Meteo JSON files ``<plant id>.json``, an http(s)
-        base URL of an Open-Meteo-compatible API, ``"synthetic"``, a source
-        object, or ``None`` for the config's ``[weather]`` choice (synthetic by
-        default).
-
-    Returns
-    -------
-    dict
-        plant id → weather frame (see the module docstring).
-    """
-    src = make_source(config, source)
-    check = getattr(src, "check_plants", None)
-    if check is not None:
-        check()
-    return {plant.id: complete_irradiance(src.fetch(plant, day), plant) for plant in config.plants}

@@ -44,7 +44,7 @@ from models.forecast.datacentres import inflexible_mw
 from models.forecast.errors import ForecastInputError
 from models.forecast.fleet import FleetConfig
 from models.forecast.seeds import stable_rng
-from models.forecast.weather import STEP_MINUTES, STEPS, TZ
+from models.timegrid import STEP_MINUTES, STEPS_PER_DAY, ZONE
 
 COLUMNS = (
     "id",
@@ -86,12 +86,9 @@ def _minutes(value: Any, day: dt.date, where: str) -> float:
         stamp = dt.datetime.fromisoformat(text)
     except ValueError:
         raise ForecastInputError(f"{where}: {text!r} is not HH:MM or an ISO time") from None
-    import zoneinfo
-
-    zone = zoneinfo.ZoneInfo(TZ)
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=zone)
-    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+        stamp = stamp.replace(tzinfo=ZONE)
+    start = dt.datetime.combine(day, dt.time(), tzinfo=ZONE)
     return (stamp - start).total_seconds() / 60.0
 
 
@@ -131,7 +128,7 @@ def _record(row: dict[str, Any], where: str, day: dt.date, known: set[str]) -> d
     start = _minutes(row["earliest_start"], day, f"{where}: earliest_start")
     end = _minutes(row["deadline"], day, f"{where}: deadline")
     release = max(0, math.ceil(start / STEP_MINUTES - 1e-9))
-    deadline = min(STEPS, math.floor(end / STEP_MINUTES + 1e-9))
+    deadline = min(STEPS_PER_DAY, math.floor(end / STEP_MINUTES + 1e-9))
     if not release < deadline:
         raise ForecastInputError(
             f"{where}: earliest_start {row['earliest_start']} and deadline {row['deadline']} "
@@ -224,7 +221,7 @@ def demo_queue(
         else:
             release, length = int(rng.integers(0, 81)), int(rng.integers(8, 25))
             n_dc, weight = int(rng.integers(1, 3)), rng.lognormal(0.0, 0.4)
-        deadline = min(STEPS, release + length)
+        deadline = min(STEPS_PER_DAY, release + length)
         dcs = sorted(rng.choice(ids, size=n_dc, replace=False).tolist())
         jobs.append(
             (

@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from models.atomic import atomic_write_text
 from models.instance.schema import Instance
 from models.instance.validate import InstanceError, validate
-from models.plan.atomic import atomic_write_text
 
 
 class NonFiniteToken:

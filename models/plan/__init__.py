@@ -1,1 +1,1 @@
-"""Plan tables, key figures, independent checks and atomic output writing."""
+"""Plan tables, key figures, independent checks and the plan folder's files."""

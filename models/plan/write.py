@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.plan.atomic import replace_directory
+from models.atomic import replace_directory
 from models.plan.results import PlanTables
 
 TABLE_FILES = {

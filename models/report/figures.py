@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from models.instance import Instance
-from models.plan import figures as plan_figures
 
 
 class Figure(NamedTuple):
@@ -41,10 +40,6 @@ KEY_FIGURES: tuple[Figure, ...] = (
     Figure("emissions_t", "emissions", "t CO2", 1),
     Figure("flexible_served_mwh", "flexible energy served", "MWh", 1),
 )
-
-# The energy totals among the contract's key figures: what the published tables sum to.
-TOTAL_KEYS = tuple(k for k in plan_figures.KEY_FIGURES if k.endswith("_mwh"))
-
 
 def flexible_demand_mwh(instance: Instance) -> float:
     """IT energy all flexible workloads ask for [MWh]."""

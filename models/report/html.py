@@ -17,8 +17,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from models.atomic import atomic_write_text
 from models.instance import Instance
-from models.plan.atomic import atomic_write_text
 from models.report import charts
 from models.report.figures import KEY_FIGURES, scenario_rows, unserved_flexible_mwh
 

@@ -13,7 +13,8 @@ import os
 
 import dagster as dg
 
-TIMEZONE = "Asia/Shanghai"
+from models.timegrid import TZ as TIMEZONE
+
 FIRST_DAY = os.environ.get("SUANDIAN_FIRST_DAY", "2026-01-01")
 
 delivery_days = dg.DailyPartitionsDefinition(

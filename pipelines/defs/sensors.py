@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import dagster as dg
 
-from models.backtest import day_has_ended
+from models.timegrid import day_has_ended
 from pipelines.defs import inbox
 from pipelines.defs.jobs import evaluate_day, plan_day
 from pipelines.defs.partitions import delivery_days

@@ -6,7 +6,7 @@ from pipeline_support import DAY, failure_description, materialize_day, resource
 
 import pipelines.defs.assets.forecasts as forecast_assets
 import pipelines.defs.assets.plan as plan_assets
-from models.report.parse import parse_report
+from tests.report_parse import parse_report
 
 
 @pytest.fixture

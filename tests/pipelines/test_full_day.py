@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 from pipeline_support import DAY, OTHER_DAY, assert_days_differ, materialize_day, resources
 
-from models.report.parse import key_figures
+from tests.report_parse import key_figures
 
 
 @pytest.mark.slow

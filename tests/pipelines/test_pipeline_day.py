@@ -23,8 +23,8 @@ from pipeline_support import (
     tiny_assembler,
 )
 
-from models.report.parse import key_figures
 from pipelines.definitions import ASSETS, CHECKS
+from tests.report_parse import key_figures
 
 
 @pytest.fixture(scope="module")

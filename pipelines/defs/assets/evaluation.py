@@ -23,11 +23,11 @@ from typing import Any
 
 import dagster as dg
 
+from models.atomic import atomic_write_text, replace_directory
 from models.backtest import (
     POLICIES,
     PlanFolderError,
     actual_instance,
-    day_has_ended,
     evaluate_day,
     load_results,
     read_actual,
@@ -41,7 +41,7 @@ from models.backtest.run import CSV_FILE, HTML_FILE
 from models.dispatch.diagnose import NoFeasiblePlanError
 from models.forecast.errors import ForecastInputError
 from models.instance import InstanceError, validate
-from models.plan.atomic import atomic_write_text, replace_directory
+from models.timegrid import day_has_ended
 from pipelines.defs import inbox
 from pipelines.defs.assets.forecasts import fleet
 from pipelines.defs.partitions import TIMEZONE, delivery_days

@@ -11,10 +11,10 @@ from typing import Any
 
 import dagster as dg
 
+from models.atomic import replace_directory
 from models.forecast.assemble import assemble_instance
 from models.forecast.errors import ForecastInputError
 from models.instance import InstanceError, dump_instance, validate
-from models.plan.atomic import replace_directory
 from pipelines.defs.assets.forecasts import delivery_day, fleet
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import ForecastSettings, Publisher

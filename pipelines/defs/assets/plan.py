@@ -13,10 +13,10 @@ from typing import Any
 
 import dagster as dg
 
+from models.atomic import replace_directory
 from models.dispatch.diagnose import NoFeasiblePlanError
 from models.dispatch.solve import solve_instance
 from models.instance import validate
-from models.plan.atomic import replace_directory
 from models.plan.results import plan_tables
 from models.plan.write import write_plan_files
 from models.report import write_site_files

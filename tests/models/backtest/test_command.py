@@ -117,11 +117,3 @@ def test_backtest_days_in_parallel_processes(tmp_path, capsys, monkeypatch):
     assert [r.ok for r in results] == [True, False]
     run.write_summary(out, results)
     pd.testing.assert_frame_equal(pd.read_csv(out / "backtest.csv"), table)
-
-
-def test_day_has_ended():
-    tz = dt.timezone(dt.timedelta(hours=8))
-    day = dt.date(2026, 3, 10)
-    assert not run.day_has_ended(day, dt.datetime(2026, 3, 10, 23, 59, tzinfo=tz))
-    assert run.day_has_ended(day, dt.datetime(2026, 3, 11, 0, 0, tzinfo=tz))
-    assert run.day_has_ended(day, dt.datetime(2026, 3, 10, 16, 0, tzinfo=dt.UTC))

@@ -91,6 +91,11 @@ def test_config_not_toml_or_missing(tmp_path, capsys):
         ("valley = [[10, 16]]", "valley = [[7, 16]]", "bands peak and valley overlap at hour 7"),
         ('id = "huachi-wind-1"', 'id = "huanxian-wind-1"', "duplicate plant id huanxian-wind-1"),
         ("energy_initial_mwh = 300.0", "energy_initial_mwh = 900.0", "storage[0](bess-1)"),
+        (
+            'timezone = "Asia/Shanghai"',
+            'timezone = "Europe/Berlin"',
+            "timezone: Input should be 'Asia/Shanghai'",
+        ),
     ],
 )
 def test_config_rules(tmp_path, old, new, needle):

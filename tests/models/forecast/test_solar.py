@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from models.forecast.solar import clearsky, clearsky_power_mw, pv_power_mw
-from models.forecast.weather import step_index
+from models.timegrid import day_step_starts
 
 from .conftest import SUMMER, WINTER
 
@@ -24,7 +24,7 @@ def clear_frame(site, day, temp_c=20.0, wind=2.0) -> pd.DataFrame:
             ("pressure", 0): np.full(96, 85000.0),
             ("wind_speed", 10): np.full(96, wind),
         },
-        index=step_index(day),
+        index=day_step_starts(day),
     )
     frame.columns = pd.MultiIndex.from_tuples(frame.columns)
     return frame

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from windpowerlib import WindTurbine
 
-from models.forecast.weather import hub_wind_speed, step_index
+from models.forecast.weather import hub_wind_speed
 from models.forecast.wind import turbine, wind_power_mw
+from models.timegrid import day_step_starts
 
 from .conftest import SUMMER
 
@@ -21,7 +22,7 @@ def frame_at(speeds, height=135, temp_k=288.15, pressure_pa=101325.0) -> pd.Data
             ("temperature", 2): np.full(96, temp_k),
             ("pressure", 0): np.full(96, pressure_pa),
         },
-        index=step_index(SUMMER),
+        index=day_step_starts(SUMMER),
     )
     frame.columns = pd.MultiIndex.from_tuples(frame.columns)
     return frame

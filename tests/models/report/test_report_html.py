@@ -17,7 +17,7 @@ from models.report.figures import (
     totals_from_tables,
     unserved_flexible_mwh,
 )
-from models.report.parse import key_figures, parse_report
+from tests.report_parse import key_figures, parse_report
 
 
 def test_key_figures_equal_summary_exactly(tiny_instance, tiny_plan, tiny_flat):

@@ -1,4 +1,9 @@
-"""Whole-or-nothing writes: a reader never sees a half-written file or folder."""
+"""Whole-or-nothing writes: a reader never sees a half-written file or folder.
+
+It sits below every package that writes files (the instance contract's JSON,
+plans, reports, backtests, the pipeline's day folders), so none of them has to
+import another's internals to write safely.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Read the exact figures back from a day report (for checks, tests and scripts)."""
+"""Read the exact figures back from a day report, so tests compare what a reader sees."""
 
 from __future__ import annotations
 
