@@ -126,6 +126,7 @@ def read_startups(m: pyo.ConcreteModel, var: pyo.Var, values: dict[str, Any]) ->
 
 
 def fix_blocks(var: pyo.Var, blocks_on: dict[str, np.ndarray]) -> None:
+    """Fix ``n[d,t]`` to a plan's blocks (the integers it publishes)."""
     for (d, t), data in var.items():
         data.fix(int(blocks_on[d][t]))
 

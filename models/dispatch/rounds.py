@@ -70,7 +70,7 @@ def _repair_exclusion(
 def solve_model(
     inst: Instance, m: pyo.ConcreteModel, options: SolveOptions, build_seconds: float
 ) -> Solution:
-    """Solve a built model (see ``solve_instance``); the model may carry fixed variables."""
+    """Solve a built model (see ``models.dispatch.solve``); it may carry fixed variables."""
     # Handing the model to HiGHS (Pyomo's translation) is part of building it.
     t0 = time.perf_counter()
     opt = highs.load_model(m)
