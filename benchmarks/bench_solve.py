@@ -25,7 +25,8 @@ def run_case(path: Path, threads: int | None, portfolio: int, tightenings: tuple
     """Build and solve one instance in this process; the figures of one run."""
     import time
 
-    from models.dispatch.solve import SolveOptions, solve_instance
+    from models.dispatch.options import SolveOptions
+    from models.dispatch.solve import solve_instance
     from models.instance import load_instance
 
     t0 = time.perf_counter()

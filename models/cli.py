@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from models.dispatch.diagnose import NoFeasiblePlanError
-from models.dispatch.solve import SolveOptions, solve_instance
+from models.dispatch.options import SolveOptions
+from models.dispatch.solve import solve_instance
 from models.instance import InstanceError, load_instance
 from models.plan.results import plan_tables
 from models.plan.write import write_plan

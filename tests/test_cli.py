@@ -13,7 +13,7 @@ import pytest
 
 from models import cli
 from models.cli import main
-from models.dispatch.solve import DEFAULT_HIGHS_OPTIONS, SolveOptions
+from models.dispatch.options import DEFAULT_HIGHS_OPTIONS, SolveOptions
 from tests.conftest import EXAMPLES, tiny_instance
 
 SUMMARY_KEYS = {

@@ -112,7 +112,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from models.backtest.evaluate import evaluate_day, write_evaluation_files
     from models.backtest.policies import PlanFolderError, read_plan
     from models.dispatch.diagnose import NoFeasiblePlanError
-    from models.dispatch.solve import SolveOptions
+    from models.dispatch.options import SolveOptions
     from models.forecast import ForecastInputError, ForecastInputWarning, load_fleet_config
     from models.instance import InstanceError, load_instance
 

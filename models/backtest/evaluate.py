@@ -35,9 +35,10 @@ from models.backtest.policies import (
     greedy_first_stage,
     mean_forecast_raw,
 )
+from models.dispatch.options import SolveOptions
 from models.dispatch.policies import flat_plan, redispatch
 from models.dispatch.solution import Solution
-from models.dispatch.solve import SolveOptions, solve_instance
+from models.dispatch.solve import solve_instance
 from models.instance import Instance, validate
 from models.plan.figures import KEY_FIGURES
 from models.plan.results import PlanTables, plan_tables, step_starts

@@ -31,7 +31,8 @@ from models.backtest.actual import actual_instance, read_actual
 from models.backtest.evaluate import EVALUATION_FILE, evaluate_day, write_evaluation_files
 from models.backtest.policies import POLICIES, read_plan
 from models.dispatch.diagnose import NoFeasiblePlanError
-from models.dispatch.solve import SolveOptions, solve_instance
+from models.dispatch.options import SolveOptions
+from models.dispatch.solve import solve_instance
 from models.forecast import ForecastInputError, build_instance, load_fleet_config
 from models.instance import InstanceError, validate
 from models.plan.figures import KEY_FIGURES

@@ -1,12 +1,16 @@
 """The power balance of the cluster, for every scenario and step (contract item 6).
 
 ``Σ_p R[p,s,t] − curt + imp + Σ_b dis + shed = Σ_d fac[d,t] + Σ_b ch + exp``
+
+A component without variables or costs of its own: it links the others', so
+it comes last in ``models.dispatch.build.COMPONENTS``.
 """
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from models.dispatch.component import Component
 from models.dispatch.sets import DispatchSets
 from models.instance.schema import Instance
 
@@ -26,3 +30,6 @@ def add_constraints(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) ->
         return supply == _m.cluster_facility_mw[t] + ch + _m.grid_export_mw[s, t]
 
     m.power_balance = pyo.Constraint(m.S_T, rule=power_balance)
+
+
+COMPONENT = Component(name="balance", add_constraints=add_constraints)

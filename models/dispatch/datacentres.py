@@ -5,12 +5,19 @@ Contract items 1, 4, 5 and 9. ``n[d,t]`` blocks are powered; a powered block dra
 the IT power. The cluster's facility power is one variable per step so that the
 balance of every scenario refers to it instead of repeating the sum over data
 centres.
+
+First stage: the blocks (decided, and fixed by a plan), their start-ups and the
+facility power (both following from the blocks and the workload placement).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pyomo.environ as pyo
 
+from models.dispatch.component import Component, Stage, VarSpec, by_prefix
 from models.dispatch.sets import DispatchSets
 from models.instance.schema import Instance
 
@@ -92,7 +99,46 @@ def add_constraints(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) ->
     m.cluster_facility = pyo.Constraint(m.T, rule=cluster_facility)
 
 
-def cost_terms(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets):
+def first_stage_cost(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets):
     """Σ_{d,t} block_startup_cost_d · su[d,t]."""
     cost = {d.id: d.block_startup_cost for d in inst.datacenters}
     return sum(cost[d] * m.dc_startups[d, t] for d, t in sets.DC_T_STARTUP)
+
+
+def read_blocks(m: pyo.ConcreteModel, var: pyo.Var, values: dict[str, Any]) -> dict:
+    """Blocks on per data centre, rounded to the integers HiGHS meant within its tolerance."""
+    return {d: np.rint([v.value for v in row]).astype(int) for d, row in by_prefix(var).items()}
+
+
+def read_startups(m: pyo.ConcreteModel, var: pyo.Var, values: dict[str, Any]) -> dict:
+    """su = max(0, n[t] − n[t−1]) on the rounded blocks already read.
+
+    That is what the solver's su is at an optimum (it is costed), without its
+    tolerance noise; zero where a start-up costs nothing (no variable there).
+    """
+    blocks = values["blocks_on"]
+    startups = {d: np.zeros(len(row)) for d, row in blocks.items()}
+    initial = m.dc_initial_blocks_on
+    for d, t in var:
+        prev = initial[d] if t == 0 else blocks[d][t - 1]
+        startups[d][t] = max(0, blocks[d][t] - prev)
+    return startups
+
+
+def fix_blocks(var: pyo.Var, blocks_on: dict[str, np.ndarray]) -> None:
+    """Fix ``n[d,t]`` to a plan's blocks (the integers it publishes)."""
+    for (d, t), data in var.items():
+        data.fix(int(blocks_on[d][t]))
+
+
+COMPONENT = Component(
+    name="datacentres",
+    variables=(
+        VarSpec("dc_blocks_on", Stage.FIRST, "blocks_on", read_blocks, fix_blocks),
+        VarSpec("dc_startups", Stage.FIRST, "startups", read_startups),
+        VarSpec("cluster_facility_mw", Stage.FIRST),
+    ),
+    add_variables=add_variables,
+    add_constraints=add_constraints,
+    first_stage_cost=first_stage_cost,
+)

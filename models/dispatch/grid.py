@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from models.dispatch.component import Component, Stage, VarSpec, read_series
 from models.dispatch.sets import DispatchSets
 from models.instance.schema import Instance
 
@@ -38,7 +39,7 @@ def add_constraints(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) ->
     m.shed_limit = pyo.Constraint(m.S_T, rule=shed_limit)
 
 
-def cost_terms(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets, s: str):
+def scenario_cost(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets, s: str):
     """Δ · Σ_t of import (tariff + carbon), export revenue, curtailment and shed for ``s``."""
     grid = inst.grid
     import_cost = grid.import_cost_per_mwh
@@ -51,3 +52,17 @@ def cost_terms(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets, s: str)
             terms.append(grid.curtailment_cost_per_mwh * m.curtailed_mw[s, t])
         terms.append(grid.unserved_load_penalty_per_mwh * m.shed_mw[s, t])
     return sets.step_hours * sum(terms)
+
+
+COMPONENT = Component(
+    name="grid",
+    variables=(
+        VarSpec("grid_import_mw", Stage.SECOND, "import_mw", read_series),
+        VarSpec("grid_export_mw", Stage.SECOND, "export_mw", read_series),
+        VarSpec("curtailed_mw", Stage.SECOND, "curtailed_mw", read_series),
+        VarSpec("shed_mw", Stage.SECOND, "shed_mw", read_series),
+    ),
+    add_variables=add_variables,
+    add_constraints=add_constraints,
+    scenario_cost=scenario_cost,
+)

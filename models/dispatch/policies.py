@@ -17,9 +17,10 @@ import pyomo.environ as pyo
 
 from models.dispatch.build import build_model
 from models.dispatch.diagnose import NoFeasiblePlanError, find_causes
+from models.dispatch.options import SolveOptions
+from models.dispatch.rounds import solve_model
 from models.dispatch.sets import build_sets
-from models.dispatch.solution import Solution
-from models.dispatch.solve import SolveOptions, solve_model
+from models.dispatch.solution import Solution, fix_first_stage
 from models.instance.schema import Instance
 
 
@@ -58,21 +59,17 @@ def redispatch(
 
     ``inst`` must have the same data centres, workloads and steps as the
     instance the first stage was planned on (its scenarios may differ).
+
+    Raises
+    ------
+    ValueError
+        When ``allocation`` has an entry outside every workload's window.
     """
     options = options or SolveOptions()
     _raise_named_causes(inst)
     t0 = time.perf_counter()
-    sets = build_sets(inst)
-    m = build_model(inst, sets, tightenings=options.tightenings)
-    for d, t in m.DC_T:
-        m.dc_blocks_on[d, t].fix(int(blocks_on[d][t]))
-    for key in sets.JDT:
-        var = m.workload_mw[key]
-        # Clipped to the variable's bounds: a value read back from a solver may sit 1e-14 past them.
-        var.fix(min(max(allocation.get(key, 0.0), var.lb), var.ub))
-    unknown = set(allocation) - set(sets.JDT)
-    if unknown:
-        raise ValueError(f"allocation outside the workloads' windows: {sorted(unknown)[:3]}")
+    m = build_model(inst, build_sets(inst), tightenings=options.tightenings)
+    fix_first_stage(m, {"blocks_on": blocks_on, "allocation": allocation})
     return solve_model(inst, m, options, time.perf_counter() - t0)
 
 

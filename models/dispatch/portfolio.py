@@ -15,16 +15,15 @@ from __future__ import annotations
 import multiprocessing as mp
 import time
 from dataclasses import replace
-from typing import Any
 
 from models.dispatch.diagnose import NoFeasiblePlanError
-from models.dispatch.solution import Solution
+from models.dispatch.options import SolveOptions
+from models.dispatch.rounds import solve_single
+from models.dispatch.solution import Solution, relative_gap, reported_bound
 from models.instance.schema import Instance
 
 
-def _search(inst: Instance, options: Any, seed: int, queue: mp.Queue) -> None:
-    from models.dispatch.solve import solve_single
-
+def _search(inst: Instance, options: SolveOptions, seed: int, queue: mp.Queue) -> None:
     opts = replace(
         options,
         portfolio=1,
@@ -39,7 +38,7 @@ def _search(inst: Instance, options: Any, seed: int, queue: mp.Queue) -> None:
         queue.put(("error", seed, f"{type(exc).__name__}: {exc}"))
 
 
-def solve_portfolio(inst: Instance, options: Any) -> Solution:
+def solve_portfolio(inst: Instance, options: SolveOptions) -> Solution:
     """Run ``options.portfolio`` seeded searches in forked processes; see the module doc."""
     ctx = mp.get_context("fork")
     queue: mp.Queue = ctx.Queue()
@@ -68,8 +67,6 @@ def solve_portfolio(inst: Instance, options: Any) -> Solution:
             proc.join()
     best = min(finished, key=lambda s: s.objective)
     highs_bound = max(s.highs_bound for s in finished)
-    from models.dispatch.solve import relative_gap, reported_bound
-
     bound = reported_bound(best.objective, highs_bound)
     return replace(
         best,

@@ -1,22 +1,23 @@
-"""The values of one solve, read out of the Pyomo model into arrays keyed by id.
+"""The values of one solve, read out of the Pyomo model into arrays keyed by id, and back.
 
-Block counts are rounded to the integers the solver meant (HiGHS returns
-them within its integrality tolerance), and values within ``ZERO_TOLERANCE``
-of zero are written as zero, so that the tables state a plan exactly rather
-than the solver's floating-point residue.
+The variables are read by their components' declarations
+(``models.dispatch.component``): block counts are rounded to the integers the
+solver meant (HiGHS returns them within its integrality tolerance), and values
+within ``component.ZERO_TOLERANCE`` of zero are written as zero, so that the
+tables state a plan exactly rather than the solver's floating-point residue.
+The same declarations fix a plan's first stage on a new model
+(``fix_first_stage``), to re-plan only the second stage.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-
-from models.dispatch.sets import DispatchSets
-
-ZERO_TOLERANCE = 1e-9
 
 
 @dataclass
@@ -66,61 +67,49 @@ class Solution:
         return len(self.exclusion_keys)
 
 
-def _clean(values: np.ndarray) -> np.ndarray:
-    values = np.asarray(values, dtype=float)
-    values[np.abs(values) < ZERO_TOLERANCE] = 0.0
+def relative_gap(objective: float, bound: float) -> float:
+    """The contract's gap: ``(objective − bound) / max(1, |objective|)``, never below 0."""
+    return max(0.0, (objective - bound) / max(1.0, abs(objective)))
+
+
+def reported_bound(objective: float, highs_bound: float) -> float:
+    """The bound published with a plan: HiGHS's, but never above the plan's objective.
+
+    Within its tolerances HiGHS may prove a bound a little above the incumbent it
+    returns; the plan's own cost is then the best bound there is to state.
+    """
+    return min(highs_bound, objective) if math.isfinite(highs_bound) else objective
+
+
+def read_solution(m: pyo.ConcreteModel) -> dict[str, Any]:
+    """Plan values of the model's current variable values, as ``Solution`` keyword arguments.
+
+    Every variable the model's components declare with a field is read, in
+    declaration order (so that a reader may use the fields read before it).
+    """
+    values: dict[str, Any] = {}
+    for component in m.dispatch_components:
+        for spec in component.variables:
+            if spec.field is not None:
+                values[spec.field] = spec.read(m, getattr(m, spec.name), values)
     return values
 
 
-def _series(var: pyo.Var, key_prefix: tuple, steps: range) -> np.ndarray:
-    return _clean(np.array([var[(*key_prefix, t)].value or 0.0 for t in steps]))
+def fix_first_stage(m: pyo.ConcreteModel, plan: Mapping[str, Any]) -> tuple[str, ...]:
+    """Fix every first-stage decision of ``m`` to ``plan``'s value of its ``Solution`` field.
 
-
-def read_solution(m: pyo.ConcreteModel, sets: DispatchSets) -> dict:
-    """Plan values of the model's current variable values, as ``Solution`` keyword arguments."""
-    T = sets.T
-    blocks = {d: np.rint([m.dc_blocks_on[d, t].value for t in T]).astype(int) for d in sets.DC}
-    # su = max(0, n[t] − n[t−1]) on the rounded blocks: what the solver's su is at an
-    # optimum (it is costed), without its tolerance noise.
-    startups = {d: np.zeros(len(T)) for d in sets.DC}
-    initial = m.dc_initial_blocks_on
-    for d, t in sets.DC_T_STARTUP:
-        prev = initial[d] if t == 0 else blocks[d][t - 1]
-        startups[d][t] = max(0, blocks[d][t] - prev)
-    allocation = {}
-    for key in sets.JDT:
-        value = m.workload_mw[key].value or 0.0
-        if value > ZERO_TOLERANCE:
-            allocation[key] = value
-    unserved = {j: max(0.0, m.workload_unserved_mwh[j].value or 0.0) for j in sets.J}
-    for j, value in unserved.items():
-        if value < ZERO_TOLERANCE:
-            unserved[j] = 0.0
-    per_s = {
-        name: {s: _series(getattr(m, var), (s,), T) for s in sets.S}
-        for name, var in (
-            ("import_mw", "grid_import_mw"),
-            ("export_mw", "grid_export_mw"),
-            ("curtailed_mw", "curtailed_mw"),
-            ("shed_mw", "shed_mw"),
-        )
-    }
-    per_bs = {
-        name: {(b, s): _series(getattr(m, var), (b, s), T) for b in sets.B for s in sets.S}
-        for name, var in (
-            ("charge_mw", "bess_charge_mw"),
-            ("discharge_mw", "bess_discharge_mw"),
-            ("soc_mwh", "bess_soc_mwh"),
-        )
-    }
-    return {
-        "blocks_on": blocks,
-        "startups": startups,
-        "allocation": allocation,
-        "unserved_mwh": unserved,
-        **per_s,
-        **per_bs,
-    }
+    ``plan`` maps field names to values (``read_solution``'s output, or a
+    ``Solution``'s fields); the other first-stage variables follow from the
+    decisions, and the second stage stays free. Returns the names of the
+    variables fixed.
+    """
+    fixed = []
+    for component in m.dispatch_components:
+        for spec in component.variables:
+            if spec.fix is not None:
+                spec.fix(getattr(m, spec.name), plan[spec.field])
+                fixed.append(spec.name)
+    return tuple(fixed)
 
 
 def simultaneous_steps(values: dict) -> list[tuple[str, str, int]]:

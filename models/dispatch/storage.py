@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 import pyomo.environ as pyo
 
+from models.dispatch.component import Component, Stage, VarSpec, read_series
 from models.dispatch.sets import DispatchSets
 from models.instance.schema import Instance
 
@@ -106,7 +107,7 @@ def add_exclusion(
     return len(keys)
 
 
-def cost_terms(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets, s: str):
+def scenario_cost(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets, s: str):
     """Σ_{b,t} Δ · degradation_cost_b · dis[b,s,t] for scenario ``s`` (not yet weighted)."""
     return sets.step_hours * sum(
         st.degradation_cost_per_mwh * m.bess_discharge_mw[st.id, s, t]
@@ -114,3 +115,18 @@ def cost_terms(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets, s: str)
         if st.degradation_cost_per_mwh
         for t in sets.T
     )
+
+
+# The exclusion binaries (``add_exclusion``) are second-stage too, but added per
+# solve round inside ``bess_exclusion`` and never read back or fixed.
+COMPONENT = Component(
+    name="storage",
+    variables=(
+        VarSpec("bess_charge_mw", Stage.SECOND, "charge_mw", read_series),
+        VarSpec("bess_discharge_mw", Stage.SECOND, "discharge_mw", read_series),
+        VarSpec("bess_soc_mwh", Stage.SECOND, "soc_mwh", read_series),
+    ),
+    add_variables=add_variables,
+    add_constraints=add_constraints,
+    scenario_cost=scenario_cost,
+)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pyomo.environ as pyo
 
+from models.dispatch.datacentres import flexible_mw
 from models.dispatch.sets import CEIL_TOLERANCE, DispatchSets
 from models.instance.schema import Instance
 
@@ -52,8 +53,6 @@ def dc_top_block(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) -> No
     would run at full rate: running every eligible workload flat out in a cheap
     step then costs the idle power of the whole last block, as it does.
     """
-    from models.dispatch.datacentres import flexible_mw
-
     jobs = {w.id: w for w in inst.workloads}
     keys, rows = [], {}
     for dc in inst.datacenters:

@@ -2,12 +2,18 @@
 
 Contract items 2 and 3. ``x[j,d,t]`` exists only inside the workload's window
 and its data centres (set ``JDT``); outside, the contract fixes it to zero.
+
+First stage: the placement ``x`` (decided, and fixed by a plan) and the
+unserved energy (following from it).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
+from models.dispatch.component import ZERO_TOLERANCE, Component, Stage, VarSpec
 from models.dispatch.sets import DispatchSets
 from models.instance.schema import Instance
 
@@ -49,6 +55,54 @@ def add_constraints(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) ->
     m.workload_energy = pyo.Constraint(m.J, rule=workload_energy)
 
 
-def cost_terms(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets):
+def first_stage_cost(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets):
     """Σ_j unserved_penalty_per_mwh_j · u[j]."""
     return sum(w.unserved_penalty_per_mwh * m.workload_unserved_mwh[w.id] for w in inst.workloads)
+
+
+def read_allocation(m: pyo.ConcreteModel, var: pyo.Var, values: dict[str, Any]) -> dict:
+    """``{(j, d, t): MW}`` where a workload runs (above the solver's residue)."""
+    allocation = {}
+    for key, data in var.items():
+        value = data.value or 0.0
+        if value > ZERO_TOLERANCE:
+            allocation[key] = value
+    return allocation
+
+
+def read_unserved(m: pyo.ConcreteModel, var: pyo.Var, values: dict[str, Any]) -> dict:
+    """``{j: MWh}``, never below zero, the solver's residue written as zero."""
+    unserved = {j: max(0.0, data.value or 0.0) for j, data in var.items()}
+    for j, value in unserved.items():
+        if value < ZERO_TOLERANCE:
+            unserved[j] = 0.0
+    return unserved
+
+
+def fix_allocation(var: pyo.Var, allocation: dict[tuple[str, str, int], float]) -> None:
+    """Fix ``x`` to ``allocation`` (zero where it has no entry).
+
+    Raises
+    ------
+    ValueError
+        For an entry outside every workload's window and data centres: the
+        plan was made for another instance.
+    """
+    unknown = set(allocation) - set(var)
+    if unknown:
+        raise ValueError(f"allocation outside the workloads' windows: {sorted(unknown)[:3]}")
+    for key, data in var.items():
+        # Clipped to the variable's bounds: a value read back from a solver may sit 1e-14 past them.
+        data.fix(min(max(allocation.get(key, 0.0), data.lb), data.ub))
+
+
+COMPONENT = Component(
+    name="workloads",
+    variables=(
+        VarSpec("workload_mw", Stage.FIRST, "allocation", read_allocation, fix_allocation),
+        VarSpec("workload_unserved_mwh", Stage.FIRST, "unserved_mwh", read_unserved),
+    ),
+    add_variables=add_variables,
+    add_constraints=add_constraints,
+    first_stage_cost=first_stage_cost,
+)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from models.dispatch.solve import SolveOptions
+from models.dispatch.options import SolveOptions
 from models.forecast.fleet import DEFAULT_CONFIG
 from models.locations import local_data
 
@@ -75,7 +75,7 @@ class SolverSettings(dg.ConfigurableResource):
     evaluation_mip_rel_gap: float = 1e-3
 
     def options(self, log: bool = False):
-        """These limits as ``models.dispatch.solve.SolveOptions``."""
+        """These limits as ``models.dispatch.options.SolveOptions``."""
 
         return SolveOptions(
             time_limit_s=float(self.time_limit_s) if self.time_limit_s > 0 else None,

@@ -7,7 +7,8 @@ import dagster as dg
 import pytest
 from pipeline_support import DAY, tiny_raw
 
-from models.dispatch.solve import SolveOptions, solve_instance
+from models.dispatch.options import SolveOptions
+from models.dispatch.solve import solve_instance
 from models.instance import dump_instance, validate
 from models.plan.results import PlanTables, plan_tables
 from models.plan.write import write_plan_files

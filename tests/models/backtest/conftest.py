@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from models.dispatch.solve import SolveOptions, solve_instance
+from models.dispatch.options import SolveOptions
+from models.dispatch.solve import solve_instance
 from models.instance import validate
 from models.plan.results import plan_tables
 from models.plan.write import write_plan

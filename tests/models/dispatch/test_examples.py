@@ -13,7 +13,8 @@ import json
 import numpy as np
 import pytest
 
-from models.dispatch.solve import SolveOptions, solve_instance
+from models.dispatch.options import SolveOptions
+from models.dispatch.solve import solve_instance
 from models.instance import load_instance
 from models.plan.results import plan_tables
 from models.plan.verify import verify_plan

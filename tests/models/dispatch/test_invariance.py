@@ -7,7 +7,8 @@ import pytest
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from models.dispatch.build import build_model
-from models.dispatch.solve import SolveOptions, solve_instance
+from models.dispatch.options import SolveOptions
+from models.dispatch.solve import solve_instance
 from models.instance import validate
 from tests.conftest import copy_raw, load_example
 

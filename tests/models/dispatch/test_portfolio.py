@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from models.dispatch.diagnose import NoFeasiblePlanError
-from models.dispatch.solve import DEFAULT_HIGHS_OPTIONS, SolveOptions, solve_instance
+from models.dispatch.options import DEFAULT_HIGHS_OPTIONS, SolveOptions
+from models.dispatch.solve import solve_instance
 from models.instance import load_instance, validate
 from models.plan.results import plan_tables
 from models.plan.verify import verify_plan

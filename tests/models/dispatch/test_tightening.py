@@ -9,7 +9,8 @@ import pytest
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from models.dispatch.build import build_model
-from models.dispatch.solve import SolveOptions, solve_instance
+from models.dispatch.options import SolveOptions
+from models.dispatch.solve import solve_instance
 from models.instance import load_instance, validate
 from tests.conftest import EXAMPLES, tiny_instance
 

@@ -16,7 +16,8 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from models.dispatch.solve import SolveOptions, solve_instance
+from models.dispatch.options import SolveOptions
+from models.dispatch.solve import solve_instance
 from models.instance import load_instance, validate
 from models.instance.schema import Instance
 from models.plan.results import PlanTables, plan_tables

@@ -1,0 +1,53 @@
+"""The solver settings a dispatcher may change, in a module of their own.
+
+Every way of solving (one search, the portfolio of searches, the comparison
+policies) takes a ``SolveOptions``; defined below all of them, it lets each
+name its argument's type without importing another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TextIO
+
+from models.dispatch.tightening import DEFAULT_TIGHTENINGS
+
+# RENS (a root sub-MIP heuristic) spends seconds on this model for incumbents that the
+# other heuristics find anyway: without it the full-size example proved 1e-4 in 27 s
+# instead of 35 s, the medium and small examples unchanged (benchmarks/README.md).
+DEFAULT_HIGHS_OPTIONS: tuple[tuple[str, object], ...] = (("mip_heuristic_run_rens", False),)
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver settings a dispatcher may change.
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock limit for all solver rounds together [s]; ``None`` for none.
+    mip_rel_gap
+        Relative gap at which the search stops, as the contract defines it.
+    threads
+        HiGHS threads; ``None`` lets HiGHS choose.
+    log
+        Stream the HiGHS log to ``log_stream`` while solving.
+    tightenings
+        Names from ``models.dispatch.tightening.TIGHTENINGS``.
+    highs_options
+        Extra HiGHS options as (name, value) pairs. A work limit among them
+        (``mip_max_nodes``, ``mip_max_leaves``, ``mip_max_improving_sols``) applies
+        to each round and, when it stops the search, gives status ``"iteration_limit"``.
+    portfolio
+        Independent HiGHS searches (random seeds 0..N-1) run in parallel
+        processes; the first to prove optimality wins (``models.dispatch.portfolio``).
+    """
+
+    time_limit_s: float | None = None
+    mip_rel_gap: float = 1e-4
+    threads: int | None = None
+    log: bool = False
+    log_stream: TextIO | None = None
+    tightenings: tuple[str, ...] = DEFAULT_TIGHTENINGS
+    highs_options: tuple[tuple[str, object], ...] = DEFAULT_HIGHS_OPTIONS
+    portfolio: int = 1

@@ -1,0 +1,146 @@
+"""Solving one built model in rounds, with the storage exclusion added lazily.
+
+A solve never raises on a time limit: it returns the best plan found with its
+gap, and so it does when a HiGHS work limit passed in
+``SolveOptions.highs_options`` (``mip_max_nodes`` and the like) stops the
+search, which happens at the same point on any machine. It raises
+``NoFeasiblePlanError`` with a named cause when no plan exists or none was
+found in time.
+
+Storage exclusion is enforced lazily (see ``models.dispatch.storage``): after
+each round, steps where a battery both charges and discharges get a binary
+mode and the model is solved again, warm, within the remaining time.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from typing import Any
+
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from models.dispatch import highs, storage, tightening
+from models.dispatch.build import build_model
+from models.dispatch.diagnose import NoFeasiblePlanError, find_causes
+from models.dispatch.options import SolveOptions
+from models.dispatch.sets import build_sets
+from models.dispatch.solution import (
+    Solution,
+    fix_first_stage,
+    read_solution,
+    relative_gap,
+    reported_bound,
+    simultaneous_steps,
+)
+from models.instance.schema import Instance
+
+MAX_EXCLUSION_ROUNDS = 20
+# When the time limit ends the search while a battery still charges and discharges in one
+# step, the first stage is kept and only the storage is re-planned with every step's mode
+# binary; finding a feasible second stage is quick, so a short extra allowance suffices.
+REPAIR_SECONDS = 15.0
+
+
+def _repair_exclusion(
+    opt: Highs,
+    m: pyo.ConcreteModel,
+    inst: Instance,
+    plan: dict[str, Any],
+    options: SolveOptions,
+    log: io.StringIO,
+):
+    """Keep ``plan``'s first stage, give every storage step a mode binary, find a feasible plan."""
+    fix_first_stage(m, plan)
+    keys = list(m.B_S_T)
+    storage.add_exclusion(m, inst, keys)
+    res = highs.run(opt, m, options, REPAIR_SECONDS, log)
+    if res.incumbent_objective is None:
+        raise NoFeasiblePlanError(
+            "the time limit ran out before the storage plan could be freed of"
+            " simultaneous charging and discharging"
+        )
+    res.solution_loader.load_vars()
+    return res, read_solution(m), keys
+
+
+def solve_model(
+    inst: Instance, m: pyo.ConcreteModel, options: SolveOptions, build_seconds: float
+) -> Solution:
+    """Solve a built model (see ``models.dispatch.solve``); it may carry fixed variables."""
+    # Handing the model to HiGHS (Pyomo's translation) is part of building it.
+    t0 = time.perf_counter()
+    opt = highs.load_model(m)
+    build_seconds += time.perf_counter() - t0
+    started = time.perf_counter()
+    log = io.StringIO()
+    rounds = 0
+    keys: dict[tuple[str, str, int], None] = {}  # given a binary mode, in the order added
+    highs_bound = -math.inf
+    while True:
+        rounds += 1
+        res = highs.run(opt, m, options, highs.remaining(options, started), log)
+        tc = res.termination_condition
+        if tc in (
+            TerminationCondition.provenInfeasible,
+            TerminationCondition.infeasibleOrUnbounded,
+        ):
+            causes = find_causes(inst)
+            raise NoFeasiblePlanError(
+                "; ".join(causes)
+                if causes
+                else "HiGHS proved that no plan satisfies every constraint of the instance"
+                " (no ramp or storage cause could be named)"
+            )
+        if res.incumbent_objective is None:
+            limit = options.time_limit_s
+            raise NoFeasiblePlanError(
+                f"no feasible plan was found within the time limit of {limit:g} s"
+                if tc == TerminationCondition.maxTimeLimit and limit is not None
+                else f"HiGHS stopped without a plan ({tc.name})"
+            )
+        if res.objective_bound is not None:
+            # Each round solves a relaxation of the next one, so every round's bound is valid.
+            highs_bound = max(highs_bound, res.objective_bound)
+        res.solution_loader.load_vars()
+        values = read_solution(m)
+        clash = simultaneous_steps(values)
+        out_of_time = highs.remaining(options, started) == 0.0
+        if not clash:
+            break
+        if out_of_time or rounds >= MAX_EXCLUSION_ROUNDS:
+            res, values, repaired = _repair_exclusion(opt, m, inst, values, options, log)
+            tc = TerminationCondition.maxTimeLimit
+            keys.update(dict.fromkeys(repaired))
+            break
+        pairs = {(b, s) for b, s, _t in clash}
+        new = [k for k in m.B_S_T if k[:2] in pairs]
+        storage.add_exclusion(m, inst, new)
+        keys.update(dict.fromkeys(new))
+        tightening.drop_power_share(m, pairs)
+    objective = float(res.incumbent_objective)
+    bound = reported_bound(objective, highs_bound)
+    return Solution(
+        status=highs.status(tc),
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        solve_seconds=time.perf_counter() - started,
+        build_seconds=build_seconds,
+        log=log.getvalue(),
+        rounds=rounds,
+        highs_bound=highs_bound,
+        exclusion_keys=tuple(keys),
+        **values,
+    )
+
+
+def solve_single(inst: Instance, options: SolveOptions) -> Solution:
+    """One HiGHS search in this process."""
+    t0 = time.perf_counter()
+    sets = build_sets(inst)
+    m = build_model(inst, sets, tightenings=options.tightenings)
+    return solve_model(inst, m, options, time.perf_counter() - t0)
