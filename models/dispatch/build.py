@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from models.dispatch import balance, datacentres, grid, storage, workloads
+from models.dispatch import balance, datacentres, grid, placement, storage, workloads
 from models.dispatch.component import Component
 from models.dispatch.objective import add_objective
 from models.dispatch.sets import DispatchSets, build_sets
@@ -21,6 +21,7 @@ from models.instance.schema import Instance
 COMPONENTS: tuple[Component, ...] = (
     datacentres.COMPONENT,
     workloads.COMPONENT,
+    placement.COMPONENT,
     storage.COMPONENT,
     grid.COMPONENT,
     balance.COMPONENT,

@@ -18,7 +18,7 @@ import numpy as np
 class Field(NamedTuple):
     """One key of an instance object."""
 
-    kind: str  # "int", "num", "str", "series" (T numbers), "str_list", "plant_series"
+    kind: str  # "int", "num", "bool", "str", "series" (T numbers), "str_list", "plant_series"
     required: bool
     unit: str
     description: str
@@ -64,6 +64,13 @@ WORKLOAD_FIELDS: dict[str, Field] = {
     "deadline_step": Field("int", True, "", "step before which it must finish"),
     "max_mw": Field("num", True, "MW", "largest total IT power per step"),
     "unserved_penalty_per_mwh": Field("num", True, "CNY/MWh", "penalty on energy left unserved"),
+    # Extension "placement rules" (docs/contract.md, section 9): absent = the v1 meaning.
+    "min_mw": Field("num", False, "MW", "least total IT power in a step where it runs"),
+    "max_datacenters": Field("int", False, "", "most distinct data centres over the horizon"),
+    "migration_cost": Field("num", False, "CNY/MW", "cost per MW of placement change"),
+    "restart_cost": Field("num", False, "CNY", "cost of each start after the first"),
+    "min_run_steps": Field("int", False, "", "fewest steps it runs once started"),
+    "preemptible": Field("bool", False, "", "false: it runs in one stretch"),
 }
 
 STORAGE_FIELDS: dict[str, Field] = {
@@ -144,10 +151,26 @@ class Workload:
     deadline_step: int
     max_mw: float
     unserved_penalty_per_mwh: float
+    min_mw: float = 0.0
+    max_datacenters: int | None = None
+    migration_cost: float = 0.0
+    restart_cost: float = 0.0
+    min_run_steps: int | None = None
+    preemptible: bool = True
 
     @property
     def steps(self) -> range:
         return range(self.release_step, self.deadline_step)
+
+    @property
+    def has_on_off(self) -> bool:
+        """Whether a placement rule needs the job's on/off state (contract, section 9)."""
+        return (
+            self.min_mw > 0
+            or self.restart_cost > 0
+            or self.min_run_steps is not None
+            or not self.preemptible
+        )
 
 
 @dataclass(frozen=True)

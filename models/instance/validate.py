@@ -350,6 +350,7 @@ def check_workloads(
                     else:
                         names.append(name)
         ident = chk.string(wl.get("id"), f"{path}.id") if "id" in wl else None
+        rules = check_placement_rules(chk, wl, path, values.get("max_mw"))
         result.append(
             Workload(
                 ident,  # type: ignore[arg-type]
@@ -359,10 +360,61 @@ def check_workloads(
                 deadline,  # type: ignore[arg-type]
                 values.get("max_mw"),  # type: ignore[arg-type]
                 values.get("unserved_penalty_per_mwh"),  # type: ignore[arg-type]
+                **rules,
             )
         )
     chk.unique_ids([w.id for w in result], "workloads", "workload")
     return result
+
+
+def check_placement_rules(
+    chk: _Checker, wl: dict, path: str, max_mw: float | None
+) -> dict[str, Any]:
+    """The optional keys of the placement-rules extension; only those given are returned.
+
+    ``max_datacenters`` is checked against the number of data centres the
+    workload lists, ``min_mw`` against its ``max_mw``; a broken key is left
+    out, so the instance is rejected all the same.
+    """
+    rules: dict[str, Any] = {}
+    if "min_mw" in wl:
+        low = chk.number(wl["min_mw"], f"{path}.min_mw")
+        chk.at_least(low, f"{path}.min_mw", 0.0)
+        if low is not None and max_mw is not None and low > max_mw:
+            chk.fail(f"{path}.min_mw", f"must be <= max_mw={max_mw:g}, got {low:g}")
+        elif low is not None and low >= 0:
+            rules["min_mw"] = low
+    if "max_datacenters" in wl:
+        value = wl["max_datacenters"]
+        dcs = wl.get("datacenters")
+        top = len(dcs) if isinstance(dcs, list) and dcs else None
+        whole = _is_number(value) and math.isfinite(value) and value == int(value)
+        if not whole or value < 1 or (top is not None and value > top):
+            span = f"in [1, {top}] (the data centres it lists)" if top else ">= 1"
+            chk.fail(
+                f"{path}.max_datacenters", f"must be a whole number {span}, got {_describe(value)}"
+            )
+        else:
+            rules["max_datacenters"] = int(value)
+    for key in ("migration_cost", "restart_cost"):
+        if key in wl:
+            cost = chk.number(wl[key], f"{path}.{key}")
+            chk.at_least(cost, f"{path}.{key}", 0.0)
+            if cost is not None and cost >= 0:
+                rules[key] = cost
+    if "min_run_steps" in wl:
+        run = chk.integer(wl["min_run_steps"], f"{path}.min_run_steps")
+        chk.at_least(run, f"{path}.min_run_steps", 1)
+        if run is not None and run >= 1:
+            rules["min_run_steps"] = run
+    if "preemptible" in wl:
+        if isinstance(wl["preemptible"], bool):
+            rules["preemptible"] = wl["preemptible"]
+        else:
+            chk.fail(
+                f"{path}.preemptible", f"must be true or false, got {_describe(wl['preemptible'])}"
+            )
+    return rules
 
 
 def check_storage(chk: _Checker, raw: dict) -> list[Storage]:

@@ -33,10 +33,12 @@ SPECS = {spec.name: spec for c in COMPONENTS for spec in c.variables}
 SCENARIOS = ("wet", "dry")
 
 
-def two_scenario_instance():
+def two_scenario_instance(placement: bool = False):
     """Tiny (see ``tests.conftest``) with start-up cost, a battery and two scenarios.
 
     ``wet`` (probability 0.25) has 0.5 MW of PV in step 1, ``dry`` (0.75) none.
+    ``placement`` adds a second data centre and a job using every placement rule,
+    so that the placement component's variables exist too.
     """
     raw = tiny_instance(
         **{
@@ -63,6 +65,21 @@ def two_scenario_instance():
             "degradation_cost_per_mwh": 5.0,
         }
     ]
+    if placement:
+        raw["datacenters"].append({**raw["datacenters"][0], "id": "dc2"})
+        raw["workloads"].append(
+            {
+                **raw["workloads"][0],
+                "id": "ruled",
+                "datacenters": ["dc", "dc2"],
+                "min_mw": 0.1,
+                "max_datacenters": 1,
+                "migration_cost": 1.0,
+                "restart_cost": 1.0,
+                "min_run_steps": 2,
+                "preemptible": False,
+            }
+        )
     return validate(raw)
 
 
@@ -81,7 +98,7 @@ def test_every_variable_of_the_model_is_declared_once() -> None:
 
 def test_declared_stage_agrees_with_the_index() -> None:
     # A first-stage variable has one value for all scenarios: no scenario id in any index.
-    m = build_model(two_scenario_instance())
+    m = build_model(two_scenario_instance(placement=True))
     for name, spec in SPECS.items():
         var = getattr(m, name)
         assert len(var) > 0, name
@@ -91,7 +108,7 @@ def test_declared_stage_agrees_with_the_index() -> None:
 
 
 def test_each_cost_uses_only_variables_of_its_stage() -> None:
-    inst = two_scenario_instance()
+    inst = two_scenario_instance(placement=True)
     m = build_model(inst)
     sets = m.dispatch_sets
     seen = set()
@@ -106,7 +123,7 @@ def test_each_cost_uses_only_variables_of_its_stage() -> None:
                     assert SPECS[v.parent_component().local_name].stage is Stage.SECOND, v.name
                     assert s in _index(v), v.name
                     seen.add(c.name)
-    assert seen == {"datacentres", "workloads", "storage", "grid"}
+    assert seen == {"datacentres", "workloads", "placement", "storage", "grid"}
 
 
 def test_objective_weights_scenario_costs_by_probability_and_first_stage_costs_once() -> None:
@@ -164,7 +181,7 @@ def test_read_back_of_the_two_scenario_plan() -> None:
 
 
 def test_fix_first_stage_fixes_the_declared_decisions_and_nothing_else() -> None:
-    inst = two_scenario_instance()
+    inst = two_scenario_instance(placement=True)
     sol = solve_instance(inst)
     m = build_model(inst)
     fixed = fix_first_stage(m, {"blocks_on": sol.blocks_on, "allocation": sol.allocation})
