@@ -1,7 +1,16 @@
 """Helpers and fixtures for the pipeline tests: a temporary DAGSTER_HOME and runs folder, short solver
-limits, a tiny instance, and helpers to start Dagster processes on a free local port."""
+limits, a tiny instance, and helpers to start Dagster processes on a free local port.
+
+The test days are fixed calendar days (so their forecasts, tariffs and plans are the
+same on every run) counted from ``REFERENCE_DAY``. They lie in the past of any clock
+after ``REFERENCE_DAY`` (also one faked a year before this was written), so they are
+always inside the real partitions definition, whose window runs from
+``SUANDIAN_FIRST_DAY`` (set here, before the code location loads, for this process and
+every Dagster process the tests start) to tomorrow in Asia/Shanghai.
+"""
 
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
@@ -10,17 +19,51 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-import dagster as dg
-import pandas as pd
-import pytest
+REFERENCE_DAY = dt.date(2025, 11, 24)  # a Monday
+FIRST_DAY = (REFERENCE_DAY - dt.timedelta(days=30)).isoformat()
+os.environ["SUANDIAN_FIRST_DAY"] = FIRST_DAY
 
-from pipelines.definitions import ASSETS, CHECKS
-from pipelines.defs.resources import ForecastSettings, PlanLimits, Publisher, SolverSettings
+import dagster as dg  # noqa: E402  (the partitions read SUANDIAN_FIRST_DAY when imported)
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from pipelines.definitions import ASSETS, CHECKS  # noqa: E402
+from pipelines.defs import partitions  # noqa: E402
+from pipelines.defs.resources import (  # noqa: E402
+    ForecastSettings,
+    PlanLimits,
+    Publisher,
+    SolverSettings,
+)
+
+if partitions.FIRST_DAY != FIRST_DAY:
+    raise RuntimeError(
+        f"pipelines.defs.partitions was imported before the pipeline tests set "
+        f"SUANDIAN_FIRST_DAY={FIRST_DAY} (it opens at {partitions.FIRST_DAY})"
+    )
+
+
+def shifted(days: int) -> str:
+    """``REFERENCE_DAY`` shifted by ``days``, as a partition key."""
+    return (REFERENCE_DAY + dt.timedelta(days=days)).isoformat()
+
+
+DAY = shifted(0)
+OTHER_DAY = shifted(1)
+PAST_DAY = shifted(-3)
+BACKFILL_DAYS = [shifted(-14), shifted(-13), shifted(-12)]
+SHANGHAI = ZoneInfo(partitions.TIMEZONE)
+
+
+def today() -> dt.date:
+    """Today in Asia/Shanghai by the clock Dagster reads (real or faked)."""
+    return dt.datetime.now(SHANGHAI).date()
+
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-DAY = "2026-11-23"
 # Short limits keep the suite fast; the published plan is then the best found within them.
 TIME_LIMIT_S = int(os.environ.get("SUANDIAN_TEST_TIME_LIMIT_S", "20"))
 MIP_GAP = 2e-3
@@ -159,8 +202,6 @@ def tiny_raw(day: str = DAY) -> dict:
 
     Wind and prices vary with ``day``, so two days give two different plans.
     """
-    import datetime as dt
-
     steps = 96
     k = dt.date.fromisoformat(day).toordinal() % 5
     wind = [30.0 + 10.0 * ((t // 8 + k) % 3) for t in range(steps)]
@@ -288,9 +329,6 @@ def failure_description(result, step: str) -> str:
     return (user.description if user is not None and user.description else "") + (
         data.error.message if data.error else ""
     )
-
-
-OTHER_DAY = "2026-11-24"
 
 
 def assert_days_differ(runs, first_day, second_day):

@@ -22,7 +22,7 @@ def test_invalid_instance_fails_with_the_validators_message(assemble_returns, in
     result = materialize_day(DAY, resources(runs_dir), instance, raise_on_error=False)
     assert not result.success
     message = failure_description(result, "dispatch_instance")
-    assert "The instance for 2026-11-23 is invalid" in message
+    assert f"The instance for {DAY} is invalid" in message
     assert "datacenters[1].pue[17]" in message
     assert not (runs_dir / DAY).exists()  # nothing half-published
     assert not result.asset_materializations_for_node("dispatch_plan")
@@ -37,8 +37,8 @@ def test_infeasible_day_fails_with_the_named_cause(assemble_returns, instance, r
     result = materialize_day(DAY, resources(runs_dir), instance, raise_on_error=False)
     assert not result.success
     message = failure_description(result, "dispatch_plan")
-    assert message.startswith("No feasible plan for 2026-11-23: ")
-    assert len(message) > len("No feasible plan for 2026-11-23: ") + 5
+    assert message.startswith(f"No feasible plan for {DAY}: ")
+    assert len(message) > len(f"No feasible plan for {DAY}: ") + 5
     # the instance stays archived for `suandian solve`, with no stale plan beside it
     assert sorted(p.name for p in (runs_dir / DAY).iterdir()) == ["instance.json"]
 
