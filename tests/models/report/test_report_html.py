@@ -18,6 +18,7 @@ from models.report.figures import (
     unserved_flexible_mwh,
 )
 from models.report.parse import key_figures, parse_report
+from tests.conftest import require
 
 
 def test_key_figures_equal_summary_exactly(tiny_instance, tiny_plan, tiny_flat):
@@ -104,11 +105,11 @@ CHROMIUM = next(
 )
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no Chromium on this machine (apt-get install chromium to run the screenshot test)",
-)
 def test_screenshot_with_headless_chromium(tmp_path, tiny_instance, tiny_plan, tiny_flat):
+    require(
+        CHROMIUM is not None,
+        "no Chromium on this machine (apt-get install chromium to run the screenshot test)",
+    )
     page = write_day_report(
         tmp_path / "report.html", render_day_report(tiny_instance, tiny_plan, tiny_flat)
     )
