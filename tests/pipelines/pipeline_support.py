@@ -361,3 +361,20 @@ ALL_CHECKS = {
     "unserved_flexible_energy",
     "published_totals_match_summary",
 }
+
+
+# A small fleet (one wind farm, one PV plant, two data centres) and its workload file,
+# for runs through the real forecast assets that solve in seconds.
+SMALL_FLEET = REPO / "tests" / "data" / "small-fleet"
+
+
+def small_fleet_resources(runs_dir: Path, **solver) -> dict:
+    """``resources`` with the forecast assets reading the small fleet and its workloads."""
+    return resources(runs_dir, **solver) | {
+        "forecast": ForecastSettings(
+            fleet_config=str(SMALL_FLEET / "fleet.toml"),
+            workload_file=str(SMALL_FLEET / "workloads.csv"),
+            scenarios=2,
+            inbox_dir=str(runs_dir / "inbox"),
+        )
+    }
