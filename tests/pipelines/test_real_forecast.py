@@ -187,7 +187,9 @@ def test_highs_solution_limit_publishes_a_time_limit_plan(instance, runs_dir):
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     gap_check = evaluations["gap_within_limit"]
     assert not gap_check.passed and gap_check.severity == dg.AssetCheckSeverity.WARN
-    assert "solver status time_limit" in gap_check.description
+    assert gap_check.description == (
+        f"gap {summary['gap']:.4%} above the limit 0.1000% (solver status time_limit)"
+    )
     blocking_or_error = {"instance_valid", "plan_feasible", "published_totals_match_summary"}
     assert all(evaluations[name].passed for name in blocking_or_error)
     warnings = [
