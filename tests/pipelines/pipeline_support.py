@@ -1,12 +1,13 @@
 """Helpers and fixtures for the pipeline tests: a temporary DAGSTER_HOME and runs folder, short solver
 limits, a tiny instance, and helpers to start Dagster processes on a free local port.
 
-The test days are fixed calendar days (so their forecasts, tariffs and plans are the
-same on every run) counted from ``REFERENCE_DAY``. They lie in the past of any clock
-after ``REFERENCE_DAY`` (also one faked a year before this was written), so they are
-always inside the real partitions definition, whose window runs from
-``SUANDIAN_FIRST_DAY`` (set here, before the code location loads, for this process and
-every Dagster process the tests start) to tomorrow in Asia/Shanghai.
+The test days are fixed calendar days counted from ``REFERENCE_DAY``, so their
+forecasts, tariffs and plans are the same whatever the date. The real partitions
+definition runs from ``SUANDIAN_FIRST_DAY`` to tomorrow in Asia/Shanghai by the
+clock; ``SUANDIAN_FIRST_DAY`` is set here, before the code location is imported, for
+this process and every Dagster process the tests start. The test days are then
+partitions under any clock from ``REFERENCE_DAY`` on, which includes the clock that CI
+fakes a year back (``faketime -f -365d`` in ``.ci/run``).
 """
 
 import contextlib
