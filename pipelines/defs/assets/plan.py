@@ -116,10 +116,10 @@ def dispatch_plan(
         ) from exc
     tables = plan_tables(instance, solution)
     summary = tables.summary
-    limits = f"time limit {options.time_limit_s} s"
-    if solver.highs_options:
-        limits += f", HiGHS options {solver.highs_options}"
     if summary.get("status") != "optimal":
+        limits = f"time limit {options.time_limit_s} s"
+        if solver.highs_options:
+            limits += f", HiGHS options {solver.highs_options}"
         context.log.warning(
             f"Solver stopped at its limits ({limits}) for {day}: "
             f"publishing the best plan found, gap {float(summary['gap']):.4%} "
