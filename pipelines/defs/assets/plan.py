@@ -77,7 +77,8 @@ def dispatch_plan(
 ) -> dg.Output[SolvedDay]:
     """The optimal rack-power plan for the day: HiGHS on the Pyomo model of the contract.
 
-    A solver time-out still yields the best plan found, with its gap and a
+    A search stopped by its time limit (or a limit in the solver resource's
+    ``highs_options``) still yields the best plan found, with its gap and a
     warning; a day with no feasible plan fails with the named cause.
     """
 
@@ -95,8 +96,11 @@ def dispatch_plan(
     tables = plan_tables(instance, solution)
     summary = tables.summary
     if summary.get("status") != "optimal":
+        limits = f"time limit {options.time_limit_s} s"
+        if solver.highs_options:
+            limits += f", HiGHS options {solver.highs_options}"
         context.log.warning(
-            f"Solver stopped at its time limit ({options.time_limit_s} s) for {day}: "
+            f"Solver stopped at its limits ({limits}) for {day}: "
             f"publishing the best plan found, gap {float(summary['gap']):.4%} "
             f"(target {options.mip_rel_gap:.4%})."
         )
@@ -104,6 +108,8 @@ def dispatch_plan(
     meta["build_seconds"] = dg.MetadataValue.float(float(solution.build_seconds))
     meta["time_limit_s"] = dg.MetadataValue.float(float(options.time_limit_s or 0.0))
     meta["mip_rel_gap_target"] = dg.MetadataValue.float(float(options.mip_rel_gap))
+    if solver.highs_options:
+        meta["highs_options"] = dg.MetadataValue.json(dict(solver.highs_options))
     return dg.Output(
         SolvedDay(
             tables=tables, mip_rel_gap=options.mip_rel_gap, time_limit_s=options.time_limit_s
