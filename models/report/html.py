@@ -176,7 +176,8 @@ def render_day_report(
     banners = []
     if summary.get("status") != "optimal":
         banners.append(
-            f'<div class="warning" id="not-optimal">The solver stopped at its time limit: this is '
+            f'<div class="warning" id="not-optimal">The solver stopped at a limit'
+            f" ({html.escape(str(summary.get('status')))}) before proving its target gap: this is "
             f"the best plan found, within a relative gap of {float(summary.get('gap', 0)):.4%} "
             "of the optimum.</div>"
         )

@@ -163,7 +163,7 @@ def test_failing_blocking_check_stops_the_downstream_assets(
     assert run.status == dg.DagsterRunStatus.FAILURE
 
 
-def test_highs_solution_limit_publishes_a_time_limit_plan(instance, runs_dir):
+def test_highs_solution_limit_publishes_an_iteration_limit_plan(instance, runs_dir):
     """The real solver stopped by a HiGHS limit that does not depend on the machine's speed.
 
     ``mip_max_improving_sols=1`` ends the search at its first incumbent, before
@@ -175,20 +175,20 @@ def test_highs_solution_limit_publishes_a_time_limit_plan(instance, runs_dir):
     result = materialize_day(DAY, res, instance)
     assert result.success
     summary = json.loads((runs_dir / DAY / "plan" / "summary.json").read_text())
-    assert summary["status"] == "time_limit"
+    assert summary["status"] == "iteration_limit"  # a HiGHS work limit, not the clock
     gap = (summary["objective"] - summary["bound"]) / max(1.0, abs(summary["objective"]))
     assert summary["gap"] == pytest.approx(gap, abs=1e-12)
     assert summary["gap"] > 1e-3
 
     meta = result.asset_materializations_for_node("dispatch_plan")[0].metadata
-    assert meta["status"].value == "time_limit"
+    assert meta["status"].value == "iteration_limit"
     assert meta["gap"].value == summary["gap"]
     assert meta["highs_options"].value == {"mip_max_improving_sols": 1}
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     gap_check = evaluations["gap_within_limit"]
     assert not gap_check.passed and gap_check.severity == dg.AssetCheckSeverity.WARN
     assert gap_check.description == (
-        f"gap {summary['gap']:.4%} above the limit 0.1000% (solver status time_limit)"
+        f"gap {summary['gap']:.4%} above the limit 0.1000% (solver status iteration_limit)"
     )
     blocking_or_error = {"instance_valid", "plan_feasible", "published_totals_match_summary"}
     assert all(evaluations[name].passed for name in blocking_or_error)
@@ -200,4 +200,4 @@ def test_highs_solution_limit_publishes_a_time_limit_plan(instance, runs_dir):
     assert warnings and "publishing the best plan found" in warnings[0]
     page = (runs_dir / DAY / "report.html").read_text()
     assert 'id="not-optimal"' in page
-    assert parse_report(page)["tables"]["key-figures"]["status"] == ["time_limit"]
+    assert parse_report(page)["tables"]["key-figures"]["status"] == ["iteration_limit"]
