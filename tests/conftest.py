@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,16 @@ def objective_tolerance(expected: dict) -> tuple[float, float]:
 
 def copy_raw(raw: dict) -> dict:
     return copy.deepcopy(raw)
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip a test whose outside tool (Chromium, a PostgreSQL server) is missing here.
+
+    Under ``CI=true`` the test fails instead: CI installs those tools, so a missing
+    one there is a broken set-up that a skip would hide.
+    """
+    if available:
+        return
+    if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+        pytest.fail(f"{reason} (CI=true: CI must provide it, so this fails instead of skipping)")
+    pytest.skip(reason)

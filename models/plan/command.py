@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from models.plan.figures import FIGURE_BY_KEY
+
 EXIT_OK, EXIT_INVALID = 0, 2
 SUMMARY = "summary.json"
 REPORT = "report.html"
@@ -82,12 +84,13 @@ def key_figure_lines(
     title = str(summary.get("name") or "plan")
     if summary.get("start"):
         title += f" (from {summary['start']})"
+    label = {key: FIGURE_BY_KEY[key].label for key in SHOWN_KEYS if key in FIGURE_BY_KEY}
     rows = [
         ("status", f"{summary['status']}, gap {float(summary['gap']):.4%}"),
-        ("expected cost", _yuan(float(summary["objective"]))),
-        ("green share", f"{float(summary['green_share']):.1%}"),
-        ("energy imported", f"{float(summary['import_mwh']):,.1f} MWh"),
-        ("flexible work unserved", f"{float(summary['unserved_flexible_mwh']):,.1f} MWh"),
+        (label["objective"], _yuan(float(summary["objective"]))),
+        (label["green_share"], f"{float(summary['green_share']):.1%}"),
+        (label["import_mwh"], f"{float(summary['import_mwh']):,.1f} MWh"),
+        (label["unserved_flexible_mwh"], f"{float(summary['unserved_flexible_mwh']):,.1f} MWh"),
     ]
     if report is not None:
         rows.append(("report", str(report)))

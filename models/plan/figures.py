@@ -7,23 +7,55 @@ published.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from models.instance.schema import Instance
 
-KEY_FIGURES = (
-    "renewable_mwh",
-    "curtailed_mwh",
-    "exported_mwh",
-    "import_mwh",
-    "shed_mwh",
-    "facility_mwh",
-    "green_share",
-    "renewable_utilisation",
-    "emissions_t",
-    "flexible_served_mwh",
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """One figure of a plan's summary: how it is named, labelled and shown.
+
+    ``per_scenario`` marks the contract's key figures: computed for every
+    scenario from the tables, then weighted by probability (``weighted``).
+    The others are stated once for the plan (the solve's result, or a
+    first-stage total). ``digits`` is for display only; files keep full precision.
+    """
+
+    key: str
+    label: str
+    unit: str
+    digits: int
+    per_scenario: bool = False
+
+
+#: Every figure of a plan's summary, in the order a dispatcher reads them: the one
+#: table that the summary, the day report, ``suandian show`` and the Dagster
+#: metadata read their names, labels and units from.
+FIGURES: tuple[KeyFigure, ...] = (
+    KeyFigure("objective", "expected daily cost", "CNY", 0),
+    KeyFigure("bound", "best proven lower bound", "CNY", 0),
+    KeyFigure("gap", "relative gap", "", 6),
+    KeyFigure("solve_seconds", "solve time", "s", 1),
+    KeyFigure("renewable_mwh", "renewable energy available", "MWh", 1, per_scenario=True),
+    KeyFigure("curtailed_mwh", "curtailed", "MWh", 1, per_scenario=True),
+    KeyFigure("exported_mwh", "exported", "MWh", 1, per_scenario=True),
+    KeyFigure("import_mwh", "imported from the grid", "MWh", 1, per_scenario=True),
+    KeyFigure("shed_mwh", "load shed", "MWh", 3, per_scenario=True),
+    KeyFigure("facility_mwh", "cluster facility energy", "MWh", 1, per_scenario=True),
+    KeyFigure("green_share", "green share", "", 4, per_scenario=True),
+    KeyFigure("renewable_utilisation", "renewable utilisation", "", 4, per_scenario=True),
+    KeyFigure("emissions_t", "emissions", "t CO2", 1, per_scenario=True),
+    KeyFigure("flexible_served_mwh", "flexible energy served", "MWh", 1, per_scenario=True),
+    KeyFigure("unserved_flexible_mwh", "flexible energy left unserved", "MWh", 3),
 )
+FIGURE_BY_KEY: dict[str, KeyFigure] = {f.key: f for f in FIGURES}
+#: The contract's key figures (per scenario, then probability-weighted), by name.
+KEY_FIGURES: tuple[str, ...] = tuple(f.key for f in FIGURES if f.per_scenario)
+
 
 
 def served_mwh(inst: Instance, allocation: pd.DataFrame) -> dict[str, float]:

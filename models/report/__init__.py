@@ -1,7 +1,6 @@
 """The dispatcher's day report and the site operators' files (no Dagster here)."""
 
 from models.report.figures import (
-    KEY_FIGURES,
     compare_totals,
     totals_from_published,
     totals_from_tables,
@@ -11,7 +10,6 @@ from models.report.html import render_day_report, write_day_report
 from models.report.site import write_site_files
 
 __all__ = [
-    "KEY_FIGURES",
     "compare_totals",
     "render_day_report",
     "totals_from_published",

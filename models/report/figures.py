@@ -1,45 +1,20 @@
-"""Key figures of a plan for display, and totals recomputed from published files.
+"""Totals recomputed from a plan's published files, to hold them against ``summary.json``.
 
-The summary's numbers come from ``models.plan``; this module only labels them,
-derives the one figure the dispatcher asks for that the summary leaves implicit
-(flexible energy left unserved) and recomputes the published files' totals so
-a check can compare them with ``summary.json``.
+The summary's figures, their labels and units come from ``models.plan.figures``;
+this module recomputes what the published files add up to (and the flexible
+energy an instance asks for), so a check can compare the two independently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pandas as pd
 
 from models.instance import Instance
 
-
-class Figure(NamedTuple):
-    key: str
-    label: str
-    unit: str
-    digits: int
-
-
-KEY_FIGURES: tuple[Figure, ...] = (
-    Figure("objective", "expected daily cost", "CNY", 0),
-    Figure("bound", "best proven lower bound", "CNY", 0),
-    Figure("gap", "relative gap", "", 6),
-    Figure("solve_seconds", "solve time", "s", 1),
-    Figure("renewable_mwh", "renewable energy available", "MWh", 1),
-    Figure("curtailed_mwh", "curtailed", "MWh", 1),
-    Figure("exported_mwh", "exported", "MWh", 1),
-    Figure("import_mwh", "imported from the grid", "MWh", 1),
-    Figure("shed_mwh", "load shed", "MWh", 3),
-    Figure("facility_mwh", "cluster facility energy", "MWh", 1),
-    Figure("green_share", "green share", "", 4),
-    Figure("renewable_utilisation", "renewable utilisation", "", 4),
-    Figure("emissions_t", "emissions", "t CO2", 1),
-    Figure("flexible_served_mwh", "flexible energy served", "MWh", 1),
-)
 
 def flexible_demand_mwh(instance: Instance) -> float:
     """IT energy all flexible workloads ask for [MWh]."""

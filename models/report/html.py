@@ -19,8 +19,9 @@ import pandas as pd
 
 from models.atomic import atomic_write_text
 from models.instance import Instance
+from models.plan.figures import FIGURE_BY_KEY, FIGURES
 from models.report import charts
-from models.report.figures import KEY_FIGURES, scenario_rows, unserved_flexible_mwh
+from models.report.figures import scenario_rows
 
 
 class Tables(Protocol):
@@ -75,19 +76,15 @@ def _num_cell(value: Any, digits: int) -> str:
     return f'<td class="num" data-value="{html.escape(exact)}">{_fmt(value, digits)}</td>'
 
 
-def key_figures_table(summary: Mapping[str, Any], unserved_mwh: float) -> str:
+def key_figures_table(summary: Mapping[str, Any]) -> str:
     rows = []
-    for fig in KEY_FIGURES:
+    for fig in FIGURES:
         if fig.key not in summary:
             continue
         rows.append(
             f'<tr data-key="{fig.key}"><th>{html.escape(fig.label)}</th>'
             f"{_num_cell(summary[fig.key], fig.digits)}<td>{html.escape(fig.unit)}</td></tr>"
         )
-    rows.append(
-        '<tr data-key="unserved_flexible_mwh"><th>flexible energy left unserved</th>'
-        f"{_num_cell(unserved_mwh, 3)}<td>MWh</td></tr>"
-    )
     status = html.escape(str(summary.get("status", "")))
     rows.insert(
         0,
@@ -101,7 +98,7 @@ def scenario_table(summary: Mapping[str, Any]) -> str:
     rows = scenario_rows(summary)
     if not rows:
         return ""
-    keys = [f for f in KEY_FIGURES if any(f.key in r for r in rows)]
+    keys = [f for f in FIGURES if any(f.key in r for r in rows)]
     head = (
         "<tr><th>scenario</th>"
         + "".join(
@@ -125,12 +122,11 @@ def scenario_table(summary: Mapping[str, Any]) -> str:
 
 
 def comparison_table(summary: Mapping[str, Any], flat: Mapping[str, Any]) -> str:
-    labels = {f.key: f for f in KEY_FIGURES}
     rows = ["<tr><th>figure</th><th>optimised</th><th>flat</th><th>optimised − flat</th></tr>"]
     for key in COMPARED:
         if key not in summary or key not in flat:
             continue
-        fig = labels[key]
+        fig = FIGURE_BY_KEY[key]
         unit = f" [{fig.unit}]" if fig.unit else ""
         diff = float(summary[key]) - float(flat[key])
         rows.append(
@@ -177,11 +173,11 @@ def render_day_report(
     summary = tables.summary
     day = day or instance.start.date().isoformat()
     generated = generated or datetime.now(UTC)
-    unserved = unserved_flexible_mwh(instance, summary)
     banners = []
     if summary.get("status") != "optimal":
         banners.append(
-            f'<div class="warning" id="not-optimal">The solver stopped at its time limit: this is '
+            f'<div class="warning" id="not-optimal">The solver stopped at a limit'
+            f" ({html.escape(str(summary.get('status')))}) before proving its target gap: this is "
             f"the best plan found, within a relative gap of {float(summary.get('gap', 0)):.4%} "
             "of the optimum.</div>"
         )
@@ -196,7 +192,7 @@ def render_day_report(
     sections = [
         "<h2>Key figures (probability-weighted)</h2>",
         '<div class="grid">',
-        key_figures_table(summary, unserved),
+        key_figures_table(summary),
         "</div>",
         scenario_table(summary),
         "<h2>Supply and demand per scenario</h2>",

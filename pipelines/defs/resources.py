@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
-from models.dispatch.options import SolveOptions
+from models.dispatch.options import DEFAULT_HIGHS_OPTIONS, SolveOptions
 from models.forecast.fleet import DEFAULT_CONFIG
 from models.locations import local_data
 
@@ -64,6 +66,11 @@ class SolverSettings(dg.ConfigurableResource):
     the report solves: it only needs to be close, not proven optimal.
     ``evaluation_*`` bound each MIP of a past day's evaluation (the comparison
     plans and every policy's re-dispatch on the actual output).
+    ``highs_options`` are extra HiGHS options for the day's solve only, by HiGHS
+    name, on top of the project's defaults (which they may override), e.g.
+    ``{mip_max_nodes: 500}`` or ``{mip_max_improving_sols: 1}``: limits that stop
+    the search at the same point on any machine, unlike the wall-clock limit. A
+    search stopped by such a limit publishes its best plan like a time-out.
     """
 
     time_limit_s: int = 60
@@ -73,6 +80,7 @@ class SolverSettings(dg.ConfigurableResource):
     flat_mip_rel_gap: float = 1e-2
     evaluation_time_limit_s: int = 45
     evaluation_mip_rel_gap: float = 1e-3
+    highs_options: dict[str, Any] = Field(default_factory=dict)
 
     def options(self, log: bool = False):
         """These limits as ``models.dispatch.options.SolveOptions``."""
@@ -82,6 +90,7 @@ class SolverSettings(dg.ConfigurableResource):
             mip_rel_gap=self.mip_rel_gap,
             threads=self.threads or None,
             log=log,
+            highs_options=tuple({**dict(DEFAULT_HIGHS_OPTIONS), **self.highs_options}.items()),
         )
 
     def flat_options(self) -> SolveOptions:

@@ -1,7 +1,17 @@
 """Helpers and fixtures for the pipeline tests: a temporary DAGSTER_HOME and runs folder, short solver
-limits, a tiny instance, and helpers to start Dagster processes on a free local port."""
+limits, a tiny instance, and helpers to start Dagster processes on a free local port.
+
+The test days are fixed calendar days counted from ``REFERENCE_DAY``, so their
+forecasts, tariffs and plans are the same whatever the date. The real partitions
+definition runs from ``SUANDIAN_FIRST_DAY`` to tomorrow in Asia/Shanghai by the
+clock; ``SUANDIAN_FIRST_DAY`` is set here, before the code location is imported, for
+this process and every Dagster process the tests start. The test days are then
+partitions under any clock from ``REFERENCE_DAY`` on, which includes the clock that CI
+fakes a year back (``faketime -f -365d`` in ``.ci/run``).
+"""
 
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
@@ -10,17 +20,51 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-import dagster as dg
-import pandas as pd
-import pytest
+REFERENCE_DAY = dt.date(2025, 11, 24)  # a Monday
+FIRST_DAY = (REFERENCE_DAY - dt.timedelta(days=30)).isoformat()
+os.environ["SUANDIAN_FIRST_DAY"] = FIRST_DAY
 
-from pipelines.definitions import ASSETS, CHECKS
-from pipelines.defs.resources import ForecastSettings, PlanLimits, Publisher, SolverSettings
+import dagster as dg  # noqa: E402  (the partitions read SUANDIAN_FIRST_DAY when imported)
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from pipelines.definitions import ASSETS, CHECKS  # noqa: E402
+from pipelines.defs import partitions  # noqa: E402
+from pipelines.defs.resources import (  # noqa: E402
+    ForecastSettings,
+    PlanLimits,
+    Publisher,
+    SolverSettings,
+)
+
+if partitions.FIRST_DAY != FIRST_DAY:
+    raise RuntimeError(
+        f"pipelines.defs.partitions was imported before the pipeline tests set "
+        f"SUANDIAN_FIRST_DAY={FIRST_DAY} (it opens at {partitions.FIRST_DAY})"
+    )
+
+
+def shifted(days: int) -> str:
+    """``REFERENCE_DAY`` shifted by ``days``, as a partition key."""
+    return (REFERENCE_DAY + dt.timedelta(days=days)).isoformat()
+
+
+DAY = shifted(0)
+OTHER_DAY = shifted(1)
+PAST_DAY = shifted(-3)
+BACKFILL_DAYS = [shifted(-14), shifted(-13), shifted(-12)]
+SHANGHAI = ZoneInfo(partitions.TIMEZONE)
+
+
+def today() -> dt.date:
+    """Today in Asia/Shanghai by the clock Dagster reads (real or faked)."""
+    return dt.datetime.now(SHANGHAI).date()
+
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-DAY = "2026-11-23"
 # Short limits keep the suite fast; the published plan is then the best found within them.
 TIME_LIMIT_S = int(os.environ.get("SUANDIAN_TEST_TIME_LIMIT_S", "20"))
 MIP_GAP = 2e-3
@@ -159,8 +203,6 @@ def tiny_raw(day: str = DAY) -> dict:
 
     Wind and prices vary with ``day``, so two days give two different plans.
     """
-    import datetime as dt
-
     steps = 96
     k = dt.date.fromisoformat(day).toordinal() % 5
     wind = [30.0 + 10.0 * ((t // 8 + k) % 3) for t in range(steps)]
@@ -290,9 +332,6 @@ def failure_description(result, step: str) -> str:
     )
 
 
-OTHER_DAY = "2026-11-24"
-
-
 def assert_days_differ(runs, first_day, second_day):
     first = json.loads((runs / first_day / "plan" / "summary.json").read_text())
     second = json.loads((runs / second_day / "plan" / "summary.json").read_text())
@@ -323,3 +362,20 @@ ALL_CHECKS = {
     "unserved_flexible_energy",
     "published_totals_match_summary",
 }
+
+
+# A small fleet (one wind farm, one PV plant, two data centres) and its workload file,
+# for runs through the real forecast assets that solve in seconds.
+SMALL_FLEET = REPO / "tests" / "data" / "small-fleet"
+
+
+def small_fleet_resources(runs_dir: Path, **solver) -> dict:
+    """``resources`` with the forecast assets reading the small fleet and its workloads."""
+    return resources(runs_dir, **solver) | {
+        "forecast": ForecastSettings(
+            fleet_config=str(SMALL_FLEET / "fleet.toml"),
+            workload_file=str(SMALL_FLEET / "workloads.csv"),
+            scenarios=2,
+            inbox_dir=str(runs_dir / "inbox"),
+        )
+    }

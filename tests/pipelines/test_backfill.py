@@ -5,9 +5,14 @@ import time
 
 import dagster as dg
 import pytest
-from pipeline_support import BIN, QUEUED_HOME_YAML, REPO, dagster_process, subprocess_env
-
-DAYS = ["2026-11-10", "2026-11-11", "2026-11-12"]
+from pipeline_support import (
+    BACKFILL_DAYS,
+    BIN,
+    QUEUED_HOME_YAML,
+    REPO,
+    dagster_process,
+    subprocess_env,
+)
 
 
 @pytest.mark.slow
@@ -33,9 +38,9 @@ def test_cli_backfill_three_days(tmp_path):
                 "-j",
                 "plan_day",
                 "--from",
-                DAYS[0],
+                BACKFILL_DAYS[0],
                 "--to",
-                DAYS[-1],
+                BACKFILL_DAYS[-1],
                 "--noprompt",
             ],
             cwd=REPO,
@@ -59,7 +64,7 @@ def test_cli_backfill_three_days(tmp_path):
                         dg.DagsterRunStatus.CANCELED,
                     )
                 ]
-                if len(records) == len(DAYS) and len(done) == len(DAYS):
+                if len(records) == len(BACKFILL_DAYS) and len(done) == len(BACKFILL_DAYS):
                     break
                 assert time.monotonic() < deadline, (
                     f"backfill unfinished: "
@@ -68,9 +73,9 @@ def test_cli_backfill_three_days(tmp_path):
                 )
                 time.sleep(3)
             assert {r.status for r in records} == {dg.DagsterRunStatus.SUCCESS}
-            assert sorted(r.tags["dagster/partition"] for r in records) == DAYS
+            assert sorted(r.tags["dagster/partition"] for r in records) == BACKFILL_DAYS
             assert all("dagster/backfill" in r.tags for r in records)
-    for day in DAYS:
+    for day in BACKFILL_DAYS:
         assert (runs / day / "instance.json").is_file()
         assert (runs / day / "plan" / "summary.json").is_file()
         assert (runs / day / "report.html").is_file()

@@ -6,19 +6,19 @@ pipeline-day tests do) with metered plant files in the inbox, into a
 temporary runs folder and DAGSTER_HOME.
 """
 
-import datetime as dt
 import json
 import os
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
 from pipeline_support import (
+    PAST_DAY,
     TIME_LIMIT_S,
     all_assets_and_checks,
     resources,
     tiny_assembler,
     tiny_raw,
+    today,
 )
 
 from models.backtest import POLICIES
@@ -26,9 +26,6 @@ from pipelines.definitions import EVALUATION_ASSETS, defs
 from pipelines.defs.assets.evaluation import actual_output, backtest_report, plan_evaluation
 from pipelines.defs.resources import ForecastSettings
 from pipelines.defs.sensors import metered_inbox_sensor
-
-PAST_DAY = "2026-11-20"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def eval_resources(runs):
@@ -115,14 +112,14 @@ def test_backtest_report_collects_the_evaluated_days(evaluated):
 
 
 def test_day_not_ended_fails_with_a_clear_message(tmp_path):
-    today = dt.datetime.now(SHANGHAI).date().isoformat()
-    context = dg.build_asset_context(partition_key=today, resources=eval_resources(tmp_path))
+    day = today().isoformat()
+    context = dg.build_asset_context(partition_key=day, resources=eval_resources(tmp_path))
     with pytest.raises(dg.Failure) as info:
-        actual_output(context, dispatch_instance=tiny_raw(today))
+        actual_output(context, dispatch_instance=tiny_raw(day))
     assert info.value.description == (
-        f"{today} has not ended yet (Asia/Shanghai); evaluation needs the actual output"
+        f"{day} has not ended yet (Asia/Shanghai); evaluation needs the actual output"
     )
-    assert not (tmp_path / today).exists()
+    assert not (tmp_path / day).exists()
 
 
 def test_evaluate_day_job_selects_the_two_assets():
@@ -164,8 +161,8 @@ def test_metered_sensor_requests_the_day_once_per_file_version(tmp_path):
 
 
 def test_metered_sensor_waits_for_the_day_to_end(tmp_path):
-    today = dt.datetime.now(SHANGHAI).date().isoformat()
-    write_metered(tmp_path, today)
+    day = today().isoformat()
+    write_metered(tmp_path, day)
     with dg.instance_for_test() as instance:
         tick = _tick(instance, tmp_path, None)
         assert not tick.run_requests

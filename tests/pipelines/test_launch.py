@@ -93,12 +93,12 @@ def test_success_prints_a_line_per_step_then_the_key_figures(toy, tmp_path, runs
     # The key figures, formatted by hand from SUMMARY.
     text = "\n".join(lines)
     assert f"published {runs_dir / DAY}/" in text
-    assert "status                  time_limit, gap 1.2346%" in text
-    assert "expected cost           ¥538,353" in text
-    assert "green share             75.5%" in text
-    assert "energy imported         1,115.4 MWh" in text
-    assert "flexible work unserved  0.2 MWh" in text
-    assert lines[-1] == f"  full Dagster log        {log}"  # aligned with the figures
+    assert "status                         time_limit, gap 1.2346%" in text
+    assert "expected daily cost            ¥538,353" in text
+    assert "green share                    75.5%" in text
+    assert "imported from the grid         1,115.4 MWh" in text
+    assert "flexible energy left unserved  0.2 MWh" in text
+    assert lines[-1] == f"  full Dagster log               {log}"  # aligned with the figures
     assert "DEBUG" not in text
     full = log.read_text()
     assert "DEBUG" in full and "STEP_SUCCESS" in full  # everything stays in the file
@@ -112,7 +112,7 @@ def test_failure_exits_non_zero_with_the_steps_error(toy, tmp_path, monkeypatch)
     assert fails == [f"FAIL published: ValueError: solver exploded on {DAY}"]
     failed = lines.index(next(line for line in lines if line.startswith(f"{JOB} {DAY} failed")))
     assert lines[failed + 1].strip() == f"published: ValueError: solver exploded on {DAY}"
-    assert not any("expected cost" in line for line in lines)
+    assert not any("expected daily cost" in line for line in lines)
 
 
 def test_a_command_that_fails_before_any_run_shows_its_error(dagster_home, tmp_path) -> None:
@@ -134,7 +134,7 @@ def test_verbose_shows_the_full_log_and_the_figures(toy, tmp_path) -> None:
     text = "\n".join(lines)
     assert "DEBUG" in text and "STEP_SUCCESS" in text
     assert not any(line.startswith("[") for line in lines)
-    assert "green share             75.5%" in text
+    assert "green share                    75.5%" in text
     assert log.read_text().strip() in text
 
 

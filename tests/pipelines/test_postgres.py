@@ -15,10 +15,20 @@ import dagster as dg
 import pytest
 from pipeline_support import DAY, REPO, free_port, materialize_day, resources
 
+from tests.conftest import require
+
 PG_ROOTS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 PG_BIN = next((p for p in PG_ROOTS if (p / "initdb").exists()), None)
 if PG_BIN is None and shutil.which("initdb"):
     PG_BIN = Path(shutil.which("initdb")).parent
+
+
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 def _as_server_user(args: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -29,13 +39,11 @@ def _as_server_user(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def postgres(tmp_path_factory):
-    if PG_BIN is None:
-        pytest.skip("no PostgreSQL server binaries (apt-get install postgresql)")
+    require(PG_BIN is not None, "no PostgreSQL server binaries (apt-get install postgresql)")
     if os.geteuid() == 0:
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and no 'postgres' user to run the server as")
+        require(
+            _has_user("postgres"), "running as root and no 'postgres' user to run the server as"
+        )
     base = tmp_path_factory.mktemp("pg")
     data, sock = base / "data", base / "sock"
     sock.mkdir()

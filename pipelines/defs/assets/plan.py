@@ -17,10 +17,11 @@ from models.atomic import replace_directory
 from models.dispatch.diagnose import NoFeasiblePlanError
 from models.dispatch.solve import solve_instance
 from models.instance import validate
+from models.plan.figures import FIGURES
 from models.plan.results import plan_tables
 from models.plan.write import write_plan_files
 from models.report import write_site_files
-from models.report.figures import KEY_FIGURES, scenario_rows, unserved_flexible_mwh
+from models.report.figures import scenario_rows
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import Publisher, SolverSettings
 
@@ -36,35 +37,13 @@ class SolvedDay:
     time_limit_s: float | None
 
 
-def plan_metadata(instance, summary: dict[str, Any]) -> dict[str, Any]:
-    """Typed key figures for the UI, plottable across partitions."""
-    floats = (
-        "objective",
-        "bound",
-        "gap",
-        "solve_seconds",
-        "green_share",
-        "renewable_utilisation",
-        "curtailed_mwh",
-        "import_mwh",
-        "exported_mwh",
-        "renewable_mwh",
-        "facility_mwh",
-        "shed_mwh",
-        "emissions_t",
-        "flexible_served_mwh",
-    )
-    meta: dict[str, Any] = {
-        key: dg.MetadataValue.float(float(summary[key])) for key in floats if key in summary
-    }
-    meta["unserved_flexible_mwh"] = dg.MetadataValue.float(unserved_flexible_mwh(instance, summary))
+def plan_metadata(summary: dict[str, Any]) -> dict[str, Any]:
+    """Typed key figures for the UI (``models.plan.FIGURES``), plottable across partitions."""
+    shown = [f for f in FIGURES if f.key in summary]
+    meta: dict[str, Any] = {f.key: dg.MetadataValue.float(float(summary[f.key])) for f in shown}
     meta["status"] = dg.MetadataValue.text(str(summary.get("status", "")))
-    labels = {f.key: f for f in KEY_FIGURES}
     lines = ["| figure | value | unit |", "|---|---:|---|"]
-    for key in floats:
-        if key in summary and key in labels:
-            fig = labels[key]
-            lines.append(f"| {fig.label} | {float(summary[key]):,.{fig.digits}f} | {fig.unit} |")
+    lines += [f"| {f.label} | {float(summary[f.key]):,.{f.digits}f} | {f.unit} |" for f in shown]
     meta["key_figures"] = dg.MetadataValue.md("\n".join(lines))
     rows = scenario_rows(summary)
     if rows:
@@ -98,7 +77,8 @@ def dispatch_plan(
 ) -> dg.Output[SolvedDay]:
     """The optimal rack-power plan for the day: HiGHS on the Pyomo model of the contract.
 
-    A solver time-out still yields the best plan found, with its gap and a
+    A search stopped by its time limit (or a limit in the solver resource's
+    ``highs_options``) still yields the best plan found, with its gap and a
     warning; a day with no feasible plan fails with the named cause.
     """
 
@@ -116,15 +96,20 @@ def dispatch_plan(
     tables = plan_tables(instance, solution)
     summary = tables.summary
     if summary.get("status") != "optimal":
+        limits = f"time limit {options.time_limit_s} s"
+        if solver.highs_options:
+            limits += f", HiGHS options {solver.highs_options}"
         context.log.warning(
-            f"Solver stopped at its time limit ({options.time_limit_s} s) for {day}: "
+            f"Solver stopped at its limits ({limits}) for {day}: "
             f"publishing the best plan found, gap {float(summary['gap']):.4%} "
             f"(target {options.mip_rel_gap:.4%})."
         )
-    meta = plan_metadata(instance, summary)
+    meta = plan_metadata(summary)
     meta["build_seconds"] = dg.MetadataValue.float(float(solution.build_seconds))
     meta["time_limit_s"] = dg.MetadataValue.float(float(options.time_limit_s or 0.0))
     meta["mip_rel_gap_target"] = dg.MetadataValue.float(float(options.mip_rel_gap))
+    if solver.highs_options:
+        meta["highs_options"] = dg.MetadataValue.json(dict(solver.highs_options))
     return dg.Output(
         SolvedDay(
             tables=tables, mip_rel_gap=options.mip_rel_gap, time_limit_s=options.time_limit_s

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from models.dispatch.solve import SolveOptions, solve_instance
 from models.forecast import (
     assemble_instance,
     build_instance,
@@ -59,8 +60,7 @@ def test_parts_that_break_the_contract_are_rejected(config):
 @pytest.mark.slow
 @pytest.mark.parametrize("day", [SUMMER, WINTER])
 def test_built_instance_solves(day):
-    solve = pytest.importorskip("models.dispatch.solve")
     inst = validate(build_instance(day, scenarios=1))
-    sol = solve.solve_instance(inst, solve.SolveOptions(time_limit_s=90, mip_rel_gap=1e-2))
+    sol = solve_instance(inst, SolveOptions(time_limit_s=90, mip_rel_gap=1e-2))
     assert math.isfinite(sol.objective)
     assert all(float(np.max(v)) < 1e-6 for v in sol.shed_mw.values())

@@ -36,10 +36,10 @@ def test_show_prints_the_summary_figures(day_dir: Path, capsys) -> None:
     assert lines["status"] == f"{s['status']}, gap {100 * s['gap']:.4f}%"
     assert s["status"] == "optimal"
     cost = round(s["objective"])
-    assert lines["expected cost"] == ("-" if cost < 0 else "") + "¥" + f"{abs(cost):,}"
+    assert lines["expected daily cost"] == ("-" if cost < 0 else "") + "¥" + f"{abs(cost):,}"
     assert lines["green share"] == f"{100 * s['green_share']:.1f}%"
-    assert lines["energy imported"] == f"{s['import_mwh']:,.1f} MWh"
-    assert lines["flexible work unserved"] == f"{s['unserved_flexible_mwh']:,.1f} MWh"
+    assert lines["imported from the grid"] == f"{s['import_mwh']:,.1f} MWh"
+    assert lines["flexible energy left unserved"] == f"{s['unserved_flexible_mwh']:,.1f} MWh"
     assert "report" not in lines  # `suandian solve` writes no report
     assert out.splitlines()[0].startswith(s["name"])
 

@@ -189,6 +189,9 @@ def hand_plan(instance: Instance, shift: bool = True) -> HandTables:
         )
         / totals["renewable_mwh"],
         "emissions_t": 0.55 * totals["import_mwh"],
+        "unserved_flexible_mwh": max(
+            0.0, sum(w.energy_mwh for w in instance.workloads) - totals["flexible_served_mwh"]
+        ),
         "scenarios": {
             s.id: {"import_mwh": 1.0 + i, "curtailed_mwh": 2.0 + i}
             for i, s in enumerate(instance.scenarios)

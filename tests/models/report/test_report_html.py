@@ -17,6 +17,7 @@ from models.report.figures import (
     totals_from_tables,
     unserved_flexible_mwh,
 )
+from tests.conftest import require
 from tests.report_parse import key_figures, parse_report
 
 
@@ -27,7 +28,8 @@ def test_key_figures_equal_summary_exactly(tiny_instance, tiny_plan, tiny_flat):
     for key in ("objective", "bound", "gap", "solve_seconds", *KEY_FIGURES):
         assert float(figures[key]) == summary[key], key
     assert figures["status"] == "optimal"
-    assert float(figures["unserved_flexible_mwh"]) == unserved_flexible_mwh(tiny_instance, summary)
+    assert float(figures["unserved_flexible_mwh"]) == summary["unserved_flexible_mwh"]
+    assert summary["unserved_flexible_mwh"] == unserved_flexible_mwh(tiny_instance, summary)
 
 
 def test_charts_and_comparison_present(tiny_instance, tiny_plan, tiny_flat):
@@ -104,11 +106,11 @@ CHROMIUM = next(
 )
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no Chromium on this machine (apt-get install chromium to run the screenshot test)",
-)
 def test_screenshot_with_headless_chromium(tmp_path, tiny_instance, tiny_plan, tiny_flat):
+    require(
+        CHROMIUM is not None,
+        "no Chromium on this machine (apt-get install chromium to run the screenshot test)",
+    )
     page = write_day_report(
         tmp_path / "report.html", render_day_report(tiny_instance, tiny_plan, tiny_flat)
     )
