@@ -51,11 +51,107 @@ FIGURES: tuple[KeyFigure, ...] = (
     KeyFigure("emissions_t", "emissions", "t CO2", 1, per_scenario=True),
     KeyFigure("flexible_served_mwh", "flexible energy served", "MWh", 1, per_scenario=True),
     KeyFigure("unserved_flexible_mwh", "flexible energy left unserved", "MWh", 3),
+    KeyFigure("migrations", "placement changes of running jobs", "job steps", 0),
+    KeyFigure("migrated_mw", "placement change (½ Σ |Δx|)", "MW", 3),
+    KeyFigure("migration_cost", "cost of placement changes", "CNY", 0),
+    KeyFigure("restarts", "restarts of paused jobs", "", 0),
+    KeyFigure("restart_cost", "cost of restarts", "CNY", 0),
 )
 FIGURE_BY_KEY: dict[str, KeyFigure] = {f.key: f for f in FIGURES}
 #: The contract's key figures (per scenario, then probability-weighted), by name.
 KEY_FIGURES: tuple[str, ...] = tuple(f.key for f in FIGURES if f.per_scenario)
+#: A job runs in a step where its allocation sums to more than this [MW] (contract, section 9).
+RUN_TOLERANCE = 1e-9
 
+
+@dataclass(frozen=True)
+class JobRun:
+    """A workload's published allocation over its window, and what the placement rules count.
+
+    ``mw[d, i]`` is its power in its ``d``-th listed data centre at the window's
+    ``i``-th step; rows of the allocation outside its window and data centres
+    are left out (the verifier reports them on their own).
+    """
+
+    workload: str
+    mw: np.ndarray
+
+    @property
+    def running(self) -> np.ndarray:
+        """Per window step: the job draws more than ``RUN_TOLERANCE``."""
+        return self.mw.sum(axis=0) > RUN_TOLERANCE
+
+    def stretches(self) -> list[tuple[int, int]]:
+        """(first window step, length) of every maximal run of running steps."""
+        out: list[tuple[int, int]] = []
+        for i, on in enumerate(self.running):
+            if on and out and out[-1][0] + out[-1][1] == i:
+                out[-1] = (out[-1][0], out[-1][1] + 1)
+            elif on:
+                out.append((i, 1))
+        return out
+
+    @property
+    def restarts(self) -> int:
+        """Starts after the first: ``max(0, Σ_t st − 1)``."""
+        return max(0, len(self.stretches()) - 1)
+
+    @property
+    def moved_mw(self) -> float:
+        """``Σ_t mv[j,t]``, ``mv = ½ Σ_d |x[j,d,t] − x[j,d,t−1]|`` over the window."""
+        return 0.5 * float(np.abs(np.diff(self.mw, axis=1)).sum())
+
+    @property
+    def migrations(self) -> int:
+        """Steps where the job ran before and now, in another set of data centres."""
+        used = self.mw > RUN_TOLERANCE
+        both = self.running[1:] & self.running[:-1]
+        changed = (used[:, 1:] != used[:, :-1]).any(axis=0)
+        return int((both & changed).sum())
+
+
+def job_runs(inst: Instance, allocation: pd.DataFrame) -> dict[str, JobRun]:
+    """Every workload's ``JobRun`` from the published allocation."""
+    mw = {
+        w.id: np.zeros((len(w.datacenters), w.deadline_step - w.release_step))
+        for w in inst.workloads
+    }
+    where = {w.id: {d: k for k, d in enumerate(w.datacenters)} for w in inst.workloads}
+    jobs = {w.id: w for w in inst.workloads}
+    for j, d, t, value in zip(
+        allocation["workload"],
+        allocation["datacenter"],
+        allocation["step"],
+        allocation["mw"],
+        strict=True,
+    ):
+        w = jobs.get(j)
+        if w is not None and d in where[j] and w.release_step <= t < w.deadline_step:
+            mw[j][where[j][d], t - w.release_step] += float(value)
+    return {j: JobRun(j, values) for j, values in mw.items()}
+
+
+def placement_figures(inst: Instance, allocation: pd.DataFrame) -> dict[str, float]:
+    """Moves and restarts of the plan, and what they cost (contract, section 9).
+
+    Counted for every job, so that a v1 plan shows them too; only the jobs with
+    a ``migration_cost`` (and two or more data centres) or a ``restart_cost``
+    pay. ``migrated_mw`` counts the jobs that list two or more data centres.
+    """
+    runs = job_runs(inst, allocation)
+    out = dict.fromkeys(("migrations", "migrated_mw", "migration_cost", "restarts"), 0.0)
+    out["restart_cost"] = 0.0
+    for w in inst.workloads:
+        run = runs[w.id]
+        out["restarts"] += run.restarts
+        out["restart_cost"] += w.restart_cost * run.restarts
+        if len(w.datacenters) >= 2:
+            out["migrations"] += run.migrations
+            out["migrated_mw"] += run.moved_mw
+            out["migration_cost"] += w.migration_cost * run.moved_mw
+    out["migrations"] = int(out["migrations"])
+    out["restarts"] = int(out["restarts"])
+    return out
 
 
 def served_mwh(inst: Instance, allocation: pd.DataFrame) -> dict[str, float]:
@@ -114,11 +210,13 @@ def plan_cost(
 
     Start-ups are ``max(0, n[t] − n[t−1])`` (from ``initial_blocks_on`` at step
     0 when given), unserved energy is what the allocation leaves of each
-    workload's energy.
+    workload's energy, and the placement rules' moves and restarts are those
+    of the allocation (``placement_figures``).
     """
     delta = inst.step_hours
     grid = inst.grid
-    cost = 0.0
+    placement = placement_figures(inst, allocation)
+    cost = placement["migration_cost"] + placement["restart_cost"]
     served = served_mwh(inst, allocation)
     cost += sum(
         w.unserved_penalty_per_mwh * max(0.0, w.energy_mwh - served[w.id]) for w in inst.workloads

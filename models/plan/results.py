@@ -14,7 +14,7 @@ import pandas as pd
 
 from models.dispatch.solution import Solution
 from models.instance.schema import Instance
-from models.plan.figures import scenario_figures, weighted
+from models.plan.figures import placement_figures, scenario_figures, weighted
 
 
 @dataclass
@@ -123,6 +123,7 @@ def plan_tables(inst: Instance, sol: Solution) -> PlanTables:
         "build_seconds": sol.build_seconds,
         **weighted(inst, per_scenario),
         "unserved_flexible_mwh": float(sum(sol.unserved_mwh.values())),
+        **placement_figures(inst, alloc),
         "solver_rounds": sol.rounds,
         "storage_exclusion_steps": sol.exclusion_steps,
         "scenarios": {

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from models.instance.schema import Instance
-from models.plan.figures import plan_cost, served_mwh
+from models.plan.figures import RUN_TOLERANCE, job_runs, plan_cost, served_mwh
 from models.plan.results import PlanTables
 
 TOLERANCE = 1e-6
@@ -205,6 +205,51 @@ def check_allocation(inst: Instance, alloc: pd.DataFrame, tol: float) -> list[st
     return problems
 
 
+def check_placement(inst: Instance, alloc: pd.DataFrame, tol: float) -> list[str]:
+    """The placement rules (contract, section 9), on each job's published allocation.
+
+    A job runs in a step where it draws more than ``RUN_TOLERANCE`` and uses a
+    data centre where it draws more than that in some step.
+    """
+    problems: list[str] = []
+    runs = job_runs(inst, alloc)
+    for w in inst.workloads:
+        run = runs[w.id]
+        if w.max_datacenters is not None:
+            used = [
+                d for d, row in zip(w.datacenters, run.mw, strict=True) if row.max() > RUN_TOLERANCE
+            ]
+            if len(used) > w.max_datacenters:
+                problems.append(
+                    f"workload {w.id}: runs in {len(used)} data centres ({', '.join(used)})"
+                    f" > max_datacenters {w.max_datacenters}"
+                )
+        rate = run.mw.sum(axis=0)
+        low = np.flatnonzero(run.running & (rate < w.min_mw - tol))
+        if len(low):
+            i = low[0]
+            problems.append(
+                f"workload {w.id}: runs {rate[i]:.9g} MW < min_mw {w.min_mw:g} at step"
+                f" {w.release_step + i} ({len(low)} step(s))"
+            )
+        stretches = run.stretches()
+        window = w.deadline_step - w.release_step
+        if w.min_run_steps is not None:
+            for first, length in stretches:
+                if length < w.min_run_steps and first + length < window:
+                    problems.append(
+                        f"workload {w.id}: runs {length} step(s) from step"
+                        f" {w.release_step + first} < min_run_steps {w.min_run_steps}"
+                        " before its window ends"
+                    )
+        if not w.preemptible and len(stretches) > 1:
+            problems.append(
+                f"workload {w.id}: runs in {len(stretches)} stretches;"
+                " not preemptible, it runs in one"
+            )
+    return problems
+
+
 def check_energy_schedule(
     inst: Instance, rack: pd.DataFrame, schedule: pd.DataFrame, tol: float
 ) -> list[str]:
@@ -306,8 +351,8 @@ def check_summary(inst: Instance, tables: PlanTables) -> list[str]:
     if objective < cost - slack:
         problems.append(
             f"summary: objective {objective:.9g} below the cost of the tables {cost:.9g},"
-            " which pays every start-up max(0, n[t]-n[t-1]) (item 9) and each workload's"
-            " unserved energy (item 3)"
+            " which pays every start-up max(0, n[t]-n[t-1]) (item 9), each workload's"
+            " unserved energy (item 3) and its moves and restarts (section 9)"
         )
     if bound > cost + slack:
         problems.append(
@@ -337,6 +382,7 @@ def verify_plan(inst: Instance, tables: PlanTables, tol: float = TOLERANCE) -> l
     return (
         check_rack_plan(inst, tables.rack_power_plan, tables.workload_allocation, tol)
         + check_allocation(inst, tables.workload_allocation, tol)
+        + check_placement(inst, tables.workload_allocation, tol)
         + check_energy_schedule(inst, tables.rack_power_plan, tables.energy_schedule, tol)
         + check_summary(inst, tables)
     )

@@ -307,3 +307,83 @@ def test_parse_reports_a_repeated_key_beside_other_broken_rules() -> None:
         parse_instance(text)
     assert info.value.problems[0] == "workloads[0]: key 'max_mw' is given more than once"
     assert any(p.startswith("grid.import_limit_mw: must be >= 0") for p in info.value.problems)
+
+
+# --- extension "placement rules" (contract section 9) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("min_mw", -0.1, "workloads[0].min_mw: must be >= 0, got -0.1"),
+        ("min_mw", 1.5, "workloads[0].min_mw: must be <= max_mw=1, got 1.5"),
+        ("min_mw", "0.5", "workloads[0].min_mw: must be a number, got '0.5'"),
+        ("min_mw", True, "workloads[0].min_mw: must be a number, got True"),
+        (
+            "max_datacenters",
+            3,
+            "workloads[0].max_datacenters: must be a whole number in [1, 2]"
+            " (the data centres it lists), got 3",
+        ),
+        (
+            "max_datacenters",
+            0,
+            "workloads[0].max_datacenters: must be a whole number in [1, 2]"
+            " (the data centres it lists), got 0",
+        ),
+        (
+            "max_datacenters",
+            1.5,
+            "workloads[0].max_datacenters: must be a whole number in [1, 2]"
+            " (the data centres it lists), got 1.5",
+        ),
+        (
+            "max_datacenters",
+            True,
+            "workloads[0].max_datacenters: must be a whole number in [1, 2]"
+            " (the data centres it lists), got True",
+        ),
+        ("migration_cost", -1, "workloads[0].migration_cost: must be >= 0, got -1"),
+        ("migration_cost", "50", "workloads[0].migration_cost: must be a number, got '50'"),
+        ("restart_cost", -5.0, "workloads[0].restart_cost: must be >= 0, got -5"),
+        ("restart_cost", None, "workloads[0].restart_cost: must be a number, got None"),
+        ("min_run_steps", 0, "workloads[0].min_run_steps: must be >= 1, got 0"),
+        ("min_run_steps", 2.5, "workloads[0].min_run_steps: must be a whole number, got 2.5"),
+        ("preemptible", "no", "workloads[0].preemptible: must be true or false, got 'no'"),
+        ("preemptible", 0, "workloads[0].preemptible: must be true or false, got 0"),
+    ],
+)
+def test_validate_placement_rules(key: str, value: object, expected: str) -> None:
+    raw = tiny_instance()
+    raw["datacenters"].append({**raw["datacenters"][0], "id": "dc2"})
+    raw["workloads"][0]["datacenters"] = ["dc", "dc2"]
+    raw["workloads"][0][key] = value
+    assert problems_of(raw) == [expected]
+
+
+def test_validate_max_datacenters_without_valid_data_centres() -> None:
+    raw = tiny_instance(**{"workloads[0].datacenters": [], "workloads[0].max_datacenters": 0})
+    assert problems_of(raw) == [
+        "workloads[0].datacenters: must name at least one data centre",
+        "workloads[0].max_datacenters: must be a whole number >= 1, got 0",
+    ]
+
+
+def test_validate_reads_the_placement_rules_and_their_absent_meaning() -> None:
+    raw = tiny_instance()
+    plain = validate(raw).workloads[0]
+    assert (plain.min_mw, plain.max_datacenters, plain.migration_cost) == (0.0, None, 0.0)
+    assert (plain.restart_cost, plain.min_run_steps, plain.preemptible) == (0.0, None, True)
+    assert not plain.has_on_off
+    raw["workloads"][0].update(
+        min_mw=1.0, max_datacenters=1.0, migration_cost=0, restart_cost=400,
+        min_run_steps=8, preemptible=False,
+    )  # fmt: skip
+    ruled = validate(raw).workloads[0]
+    assert (ruled.min_mw, ruled.max_datacenters, ruled.migration_cost) == (1.0, 1, 0.0)
+    assert (ruled.restart_cost, ruled.min_run_steps, ruled.preemptible) == (400.0, 8, False)
+    assert ruled.has_on_off
+    for key, value in (("min_mw", 0.5), ("restart_cost", 1.0), ("min_run_steps", 1)):
+        assert validate(tiny_instance(**{f"workloads[0].{key}": value})).workloads[0].has_on_off
+    assert validate(tiny_instance(**{"workloads[0].preemptible": False})).workloads[0].has_on_off
+    assert not validate(tiny_instance(**{"workloads[0].migration_cost": 5.0})).workloads[0].has_on_off
