@@ -285,6 +285,22 @@ class SyntheticConfig(_Model):
     cloudiness_seasonal: float = Field(default=0.15, ge=0, lt=0.5)
 
 
+class JobClassRules(_Model):
+    """Placement rules of one class of demo jobs (contract section 9); absent = no rule.
+
+    Restart and the minimum rate scale with the job: ``restart_work_hours`` of
+    its work at ``max_mw``, priced at ``[workloads.demo] work_value_per_mwh``,
+    and ``min_mw_share`` of its ``max_mw``.
+    """
+
+    max_datacenters: int | None = Field(default=None, ge=1)
+    min_mw_share: float = Field(default=0.0, ge=0, le=1)
+    migration_cost_per_mw: float = Field(default=0.0, ge=0)
+    restart_work_hours: float = Field(default=0.0, ge=0)
+    min_run_steps: int | None = Field(default=None, ge=1)
+    preemptible: bool = True
+
+
 class DemoQueue(_Model):
     """The deterministic demo workload queue used when no file exists for the day."""
 
@@ -292,6 +308,10 @@ class DemoQueue(_Model):
     energy_share_of_spare: float = Field(default=0.3, ge=0, le=0.8)
     penalty_min_per_mwh: float = Field(default=1500.0, ge=0)
     penalty_max_per_mwh: float = Field(default=6000.0, ge=0)
+    #: what an hour of a job's work at 1 MW is worth, for its restart cost [CNY/MWh]
+    work_value_per_mwh: float = Field(default=400.0, ge=0)
+    #: per job class (``train``, ``batch``, ``etl``); a class not listed has no rules
+    rules: dict[Literal["train", "batch", "etl"], JobClassRules] = {}
 
 
 class WorkloadConfig(_Model):

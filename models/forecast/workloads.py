@@ -22,8 +22,15 @@ column                        meaning
 ``unserved_penalty_per_mwh``  penalty on energy left unserved [CNY/MWh], >= 0
 ============================  ==========================================================
 
+Optional columns, the placement rules of the contract (``docs/contract.md``,
+section 9); an empty cell or a missing column means the rule is off:
+``min_mw`` [MW], ``max_datacenters``, ``migration_cost`` [CNY/MW],
+``restart_cost`` [CNY per restart], ``min_run_steps`` and ``preemptible``
+(``true``/``false``).
+
 JSON: ``{"workloads": [{...}]}`` or a bare list, with the same keys
-(``datacenters`` a list of ids or a string as above).
+(``datacenters`` a list of ids or a string as above; ``preemptible`` a JSON
+boolean or the text ``true``/``false``).
 
 When no file exists for the day, :func:`demo_queue` generates one from the date.
 """
@@ -42,7 +49,7 @@ import numpy as np
 
 from models.forecast.datacentres import inflexible_mw
 from models.forecast.errors import ForecastInputError
-from models.forecast.fleet import FleetConfig
+from models.forecast.fleet import FleetConfig, JobClassRules
 from models.forecast.seeds import stable_rng
 from models.timegrid import STEP_MINUTES, STEPS_PER_DAY, ZONE
 
@@ -54,6 +61,15 @@ COLUMNS = (
     "deadline",
     "max_mw",
     "unserved_penalty_per_mwh",
+)
+#: Optional columns: the placement rules of the contract (section 9); empty = absent.
+OPTIONAL_COLUMNS = (
+    "min_mw",
+    "max_datacenters",
+    "migration_cost",
+    "restart_cost",
+    "min_run_steps",
+    "preemptible",
 )
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?$")
 
@@ -109,7 +125,7 @@ def _record(row: dict[str, Any], where: str, day: dt.date, known: set[str]) -> d
     missing = [c for c in COLUMNS if row.get(c) in (None, "")]
     if missing:
         raise ForecastInputError(f"{where}: missing {', '.join(missing)}")
-    extra = sorted(set(row) - set(COLUMNS))
+    extra = sorted(set(row) - set(COLUMNS) - set(OPTIONAL_COLUMNS))
     if extra:
         raise ForecastInputError(f"{where}: unknown key {', '.join(map(str, extra))}")
     dcs = row["datacenters"]
@@ -144,7 +160,35 @@ def _record(row: dict[str, Any], where: str, day: dt.date, known: set[str]) -> d
         "unserved_penalty_per_mwh": _number(
             row["unserved_penalty_per_mwh"], f"{where}: unserved_penalty_per_mwh", positive=False
         ),
+        **_rules(row, where),
     }
+
+
+def _rules(row: dict[str, Any], where: str) -> dict[str, Any]:
+    """The optional placement columns given (not empty) in ``row``, as contract values.
+
+    Their relations (``min_mw <= max_mw``, ``max_datacenters`` at most the
+    data centres listed) are the instance validation's to report.
+    """
+    out: dict[str, Any] = {}
+    for key in OPTIONAL_COLUMNS:
+        value = row.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        at = f"{where}: {key}"
+        if key == "preemptible":
+            text = str(value).strip().lower() if not isinstance(value, bool) else value
+            if text not in (True, False, "true", "false"):
+                raise ForecastInputError(f"{at}: {value!r} must be true or false")
+            out[key] = text in (True, "true")
+        elif key in ("max_datacenters", "min_run_steps"):
+            number = _number(value, at, positive=True)
+            if number != int(number):
+                raise ForecastInputError(f"{at}: {value!r} must be a whole number >= 1")
+            out[key] = int(number)
+        else:
+            out[key] = _number(value, at, positive=False)
+    return out
 
 
 def read_workloads(path: Path, day: dt.date, known: set[str]) -> list[dict]:
@@ -198,7 +242,9 @@ def demo_queue(
     energies add up to ``energy_share_of_spare`` of the IT energy the data centres
     have left after the inflexible load; each job's ``max_mw`` lets it finish in
     50-90 % of its window and takes at most half of the spare power of its data
-    centres, so every job can be served in full.
+    centres (of the ``max_datacenters`` with the least spare power, when its class
+    limits them), so every job can be served in full. The class's placement rules
+    (``[workloads.demo.rules]``) give its contract keys (``placement_rules``).
     """
     demo = config.workloads.demo
     rng = stable_rng(day, "workloads")
@@ -241,24 +287,50 @@ def demo_queue(
     out = []
     for k, (kind, release, deadline, dcs, weight, fill, penalty) in enumerate(jobs):
         hours = (deadline - release) * STEP_MINUTES / 60.0
-        spare_mw = sum(float(np.min(caps[d] - loads[d][release:deadline])) for d in dcs)
+        rules = demo.rules.get(kind)
+        spares = sorted(float(np.min(caps[d] - loads[d][release:deadline])) for d in dcs)
+        # A job held to k sites must fit in the k with the least room, so it can be served.
+        sites = rules.max_datacenters if rules and rules.max_datacenters else len(dcs)
+        spare_mw = sum(spares[:sites])
         energy = demo.energy_share_of_spare * spare_total * weight / total_weight
         max_mw = min(energy / (hours * fill), 0.5 * spare_mw)
         energy = min(energy, 0.95 * max_mw * hours)
         if energy <= 0.001 or max_mw <= 0.001:
             continue
-        out.append(
-            {
-                "id": f"job-{k + 1:02d}-{kind}",
-                "energy_mwh": round(energy, 3),
-                "datacenters": dcs,
-                "release_step": release,
-                "deadline_step": deadline,
-                "max_mw": round(max_mw, 3),
-                "unserved_penalty_per_mwh": round(float(penalty), 2),
-            }
-        )
+        job = {
+            "id": f"job-{k + 1:02d}-{kind}",
+            "energy_mwh": round(energy, 3),
+            "datacenters": dcs,
+            "release_step": release,
+            "deadline_step": deadline,
+            "max_mw": round(max_mw, 3),
+            "unserved_penalty_per_mwh": round(float(penalty), 2),
+        }
+        if rules is not None:
+            job.update(placement_rules(rules, job, demo.work_value_per_mwh))
+        out.append(job)
     return out
+
+
+def placement_rules(rules: JobClassRules, job: dict, work_value_per_mwh: float) -> dict:
+    """The contract's placement keys of one demo job from its class's rules (none if unset)."""
+    keys: dict[str, Any] = {}
+    sites = len(job["datacenters"])
+    if rules.max_datacenters is not None and rules.max_datacenters < sites:
+        keys["max_datacenters"] = rules.max_datacenters
+    if rules.min_mw_share > 0:
+        keys["min_mw"] = round(rules.min_mw_share * job["max_mw"], 3)
+    if rules.migration_cost_per_mw > 0 and sites >= 2:
+        keys["migration_cost"] = rules.migration_cost_per_mw
+    if rules.restart_work_hours > 0:
+        keys["restart_cost"] = round(
+            job["max_mw"] * rules.restart_work_hours * work_value_per_mwh, 2
+        )
+    if rules.min_run_steps is not None:
+        keys["min_run_steps"] = rules.min_run_steps
+    if not rules.preemptible:
+        keys["preemptible"] = False
+    return keys
 
 
 def workload_queue(

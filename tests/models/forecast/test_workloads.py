@@ -110,3 +110,82 @@ def test_missing_workload_file(config, tmp_path, capsys):
         capsys, tmp_path, "--date", "2026-06-21", "--workloads", str(tmp_path / "none.csv")
     )
     assert "none.csv: workload file not found" in msg
+
+
+def test_old_files_without_placement_columns_give_no_rules(config):
+    queue = workload_queue(config, SAMPLE_DAY)
+    assert all(set(w) == set(queue[0]) for w in queue)
+    assert "max_datacenters" not in queue[0] and "restart_cost" not in queue[0]
+
+
+def test_placement_columns_csv_and_json(config, tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text(
+        HEADER.rstrip("\n")
+        + ",min_mw,max_datacenters,migration_cost,restart_cost,min_run_steps,preemptible\n"
+        + "a,10,dc01 dc02,00:00,24:00,5,100,1.5,1,,2000,8,FALSE\n"
+        + "b,5,dc03,22:00,24:00,2,0,,,,,,\n"
+    )
+    a, b = workload_queue(config, SUMMER, path)
+    assert {k: a[k] for k in a if k not in b} == {
+        "min_mw": 1.5,
+        "max_datacenters": 1,
+        "restart_cost": 2000.0,
+        "min_run_steps": 8,
+        "preemptible": False,
+    }
+    path = tmp_path / "q.json"
+    record = {
+        "id": "x", "energy_mwh": 3, "datacenters": ["dc10", "dc11"], "earliest_start": "00:00",
+        "deadline": "06:00", "max_mw": 1.5, "unserved_penalty_per_mwh": 2000,
+        "migration_cost": 50, "preemptible": True,
+    }  # fmt: skip
+    path.write_text(json.dumps([record]))
+    (x,) = workload_queue(config, SUMMER, path)
+    assert (x["migration_cost"], x["preemptible"]) == (50.0, True)
+
+
+@pytest.mark.parametrize(
+    ("cells", "needle"),
+    [
+        ("|||||yes", "preemptible: 'yes' must be true or false"),
+        ("|1.5||||", "max_datacenters: '1.5' must be a whole number >= 1"),
+        ("|0||||", "max_datacenters: '0' must be a finite number > 0"),
+        ("|||-3||", "restart_cost: '-3' must be a finite number >= 0"),
+        ("x|||||", "min_mw: 'x' is not a number"),
+    ],
+)
+def test_bad_placement_cells(config, tmp_path, cells, needle):
+    path = tmp_path / "q.csv"
+    path.write_text(
+        HEADER.rstrip("\n")
+        + ",min_mw,max_datacenters,migration_cost,restart_cost,min_run_steps,preemptible\n"
+        + "a,10,dc01 dc02,00:00,24:00,5,100,"
+        + cells.replace("|", ",")
+        + "\n"
+    )
+    with pytest.raises(ForecastInputError, match="row 2") as err:
+        workload_queue(config, SUMMER, path)
+    assert needle in str(err.value)
+
+
+def test_demo_queue_rules_by_job_class(config):
+    # data/qingyang.toml: training 1 site, 30 % floor, 1 h of work at 400 CNY/MWh per
+    # restart, 8 steps; batch and ETL 2 sites (when they list more), 50 CNY/MW, 1/4 h.
+    queue = demo_queue(config, SUMMER)
+    kinds = {w["id"].rsplit("-", 1)[1] for w in queue}
+    assert kinds == {"train", "batch", "etl"}
+    for w in queue:
+        kind, sites = w["id"].rsplit("-", 1)[1], len(w["datacenters"])
+        if kind == "train":
+            assert w["max_datacenters"] == 1
+            assert w["min_mw"] == pytest.approx(0.3 * w["max_mw"], abs=1e-3)
+            assert w["restart_cost"] == pytest.approx(400.0 * w["max_mw"], abs=0.01)
+            assert w["min_run_steps"] == 8
+            assert "migration_cost" not in w
+        else:
+            assert w.get("max_datacenters") == (2 if sites > 2 else None)
+            assert w.get("migration_cost") == (50.0 if sites >= 2 else None)
+            assert w["restart_cost"] == pytest.approx(100.0 * w["max_mw"], abs=0.01)
+            assert "min_mw" not in w and "min_run_steps" not in w
+        assert "preemptible" not in w
