@@ -74,10 +74,10 @@ class SolverSettings(dg.ConfigurableResource):
     """HiGHS limits of the pipeline's solves (``threads=0`` lets HiGHS choose).
 
     The defaults are the profiles of ``models.dispatch.options``: the day's
-    solve ``DAILY_PLAN`` (60 s, gap 1e-3), the report's flat plan
-    ``COMPARISON_PLAN`` and the evaluation ``EVALUATION``; a time limit is in
-    whole seconds (``dg.EnvVar.int`` can set it), 0 for none. A time-out still
-    publishes the best plan found. ``flat_*`` bound the flat (no-shifting) comparison plan
+    solve ``DAILY_PLAN``, the report's flat plan ``COMPARISON_PLAN`` and the
+    evaluation ``EVALUATION``; a time limit is in whole seconds (so that
+    ``dg.EnvVar.int`` can set it), 0 for none. A time-out still publishes the
+    best plan found. ``flat_*`` bound the flat (no-shifting) comparison plan
     the report solves: it only needs to be close, not proven optimal.
     ``evaluation_*`` bound each MIP of a past day's evaluation (the comparison
     plans and every policy's re-dispatch on the actual output).
