@@ -27,6 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from models.dispatch.options import EVALUATION  # noqa: E402  (after the path)
+
 TARGET_S_PER_DAY = 120.0
 
 
@@ -35,8 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="first", default="2026-03-09", type=dt.date.fromisoformat)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--time-limit", type=float, default=45.0, help="per MIP solve [s]")
-    parser.add_argument("--gap", type=float, default=1e-4)
+    parser.add_argument(
+        "--time-limit", type=float, default=EVALUATION.time_limit_s, help="per MIP solve [s]"
+    )
+    parser.add_argument("--gap", type=float, default=EVALUATION.mip_rel_gap)
     parser.add_argument("--keep", type=Path, default=None, help="output folder to keep")
     args = parser.parse_args(argv)
 

@@ -59,10 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         import dagster as dg
 
         from pipelines.definitions import ASSETS, CHECKS
-        from pipelines.defs.resources import Publisher, SolverSettings, default_resources
+        from pipelines.defs.resources import Publisher, SolverSettings
+        from pipelines.defs.settings import current_resources
 
         imported = time.perf_counter()
-        resources = default_resources()
+        resources = current_resources()
         solver = resources["solver"]
         resources["solver"] = SolverSettings(
             time_limit_s=args.time_limit if args.time_limit is not None else solver.time_limit_s,

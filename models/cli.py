@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from models.dispatch.diagnose import NoFeasiblePlanError
-from models.dispatch.options import SolveOptions
+from models.dispatch.options import DEFAULT_MIP_REL_GAP, SolveOptions
 from models.dispatch.solve import solve_instance
 from models.instance import InstanceError, load_instance
 from models.plan.results import plan_tables
@@ -133,22 +133,29 @@ def build_parser() -> argparse.ArgumentParser:
     solve = sub.add_parser("solve", help="solve an instance and write the plan")
     solve.add_argument("instance", help="instance JSON file (contract v1)")
     solve.add_argument("--out", required=True, help="plan folder (replaced whole)")
+    default = SolveOptions()
     solve.add_argument(
-        "--time-limit", type=positive_float, default=None, help="solver time limit [s]"
+        "--time-limit",
+        type=positive_float,
+        default=default.time_limit_s,
+        help="solver time limit [s] (default: none)",
     )
     solve.add_argument(
-        "--gap", type=gap_fraction, default=1e-4, help="relative MIP gap >= 0 (default 1e-4)"
+        "--gap",
+        type=gap_fraction,
+        default=DEFAULT_MIP_REL_GAP,
+        help=f"relative MIP gap >= 0 (default {DEFAULT_MIP_REL_GAP:g})",
     )
     solve.add_argument(
         "--threads",
         type=count_at_least_one,
-        default=None,
+        default=default.threads,
         help="HiGHS threads (default: HiGHS chooses)",
     )
     solve.add_argument(
         "--portfolio",
         type=count_at_least_one,
-        default=1,
+        default=default.portfolio,
         help="parallel HiGHS searches with different seeds; the first proof wins (default 1)",
     )
     solve.add_argument("--quiet", action="store_true", help="do not show the solver log")

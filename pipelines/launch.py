@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING
 import dagster as dg
 
 from models.plan.command import PlanFolderError, show
-from pipelines.defs.resources import Publisher
+from pipelines.defs.settings import current_resources
 
 if TYPE_CHECKING:
     from dagster._core.events import StepFailureData
@@ -203,7 +203,7 @@ def launch(
     succeeded = proc.returncode == 0 and run is not None and run.is_success
     print(file=out)
     if succeeded and not narrator.failures:
-        day_dir = Publisher().day_dir(day)
+        day_dir = current_resources()["publisher"].day_dir(day)
         try:
             lines = show(Path(_shown(day_dir)), extra=[("full Dagster log", _shown(log_path))])
         except PlanFolderError as exc:
@@ -231,7 +231,7 @@ def default_log_path(day: str, job: str) -> Path:
     A failed day then leaves no half-published folder behind, and the folder a
     site downloads holds only the plan.
     """
-    return Publisher().root() / "logs" / f"{job}-{day}.log"
+    return current_resources()["publisher"].root() / "logs" / f"{job}-{day}.log"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -234,3 +234,19 @@ def test_zero_gap_is_accepted(tmp_path) -> None:
     inst = write(tmp_path, tiny_instance())
     assert main(["solve", str(inst), "--out", str(out), "--quiet", "--gap", "0"]) == 0
     assert json.loads((out / "summary.json").read_text())["gap"] == 0
+
+
+def test_solver_defaults_of_the_commands():
+    """The defaults documented in docs/contract.md and the settings table of docs/operations.md."""
+    from models.backtest.run import BacktestOptions
+
+    parser = cli.build_parser()
+    solve = parser.parse_args(["solve", "day.json", "--out", "plan"])
+    assert (solve.time_limit, solve.gap, solve.threads, solve.portfolio) == (None, 1e-4, None, 1)
+    evaluate = ["evaluate", "day.json", "plan", "--out", "ev"]
+    backtest = ["backtest", "--from", "2026-01-01", "--to", "2026-01-02", "--out", "bt"]
+    for command in (evaluate, backtest):
+        args = parser.parse_args(command)
+        assert (args.time_limit, args.gap, args.threads) == (45.0, 1e-4, None), command[0]
+    options = BacktestOptions().solve_options()
+    assert (options.time_limit_s, options.mip_rel_gap, options.threads) == (45.0, 1e-4, None)

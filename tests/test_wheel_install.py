@@ -41,13 +41,13 @@ import json
 import models
 from models.forecast.fleet import DEFAULT_CONFIG
 from pipelines.definitions import defs
-from pipelines.defs.resources import default_resources
+from pipelines.defs.settings import current_resources
 
 print(json.dumps({
     "models": models.__file__,
     "config": str(DEFAULT_CONFIG),
-    "runs": str(default_resources()["publisher"].root()),
-    "job": defs.resolve_job_def("plan_day").name,
+    "runs": str(current_resources()["publisher"].root()),
+    "job": defs().resolve_job_def("plan_day").name,
 }))
 """
 

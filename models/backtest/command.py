@@ -42,15 +42,25 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
-def _solver_arguments(p: argparse.ArgumentParser, time_limit: float | None) -> None:
+def _solver_arguments(p: argparse.ArgumentParser) -> None:
+    """The limits of every MIP of an evaluation: ``models.dispatch.options.EVALUATION``."""
+    from models.dispatch.options import EVALUATION
+
     p.add_argument(
         "--time-limit",
         type=_positive_float,
-        default=time_limit,
-        help=f"limit of each MIP solve [s] (default {time_limit})",
+        default=EVALUATION.time_limit_s,
+        help=f"limit of each MIP solve [s] (default {EVALUATION.time_limit_s:g})",
     )
-    p.add_argument("--gap", type=float, default=1e-4, help="relative MIP gap (default 1e-4)")
-    p.add_argument("--threads", type=int, default=None, help="HiGHS threads per solve")
+    p.add_argument(
+        "--gap",
+        type=float,
+        default=EVALUATION.mip_rel_gap,
+        help=f"relative MIP gap (default {EVALUATION.mip_rel_gap:g})",
+    )
+    p.add_argument(
+        "--threads", type=int, default=EVALUATION.threads, help="HiGHS threads per solve"
+    )
     p.add_argument(
         "--config",
         default=None,
@@ -77,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "files, an actual.json, or 'synthetic' (default: the offline synthetic actual)",
     )
     ev.add_argument("--out", required=True, type=Path, help="output folder (replaced whole)")
-    _solver_arguments(ev, 120.0)
+    _solver_arguments(ev)
     ev.set_defaults(func=cmd_evaluate)
 
     bt = subparsers.add_parser(
@@ -101,7 +111,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     bt.add_argument("--weather", default=None, help="weather of the forecasts (folder or URL)")
     bt.add_argument("--scenarios", type=int, default=None, help="renewable scenarios per day")
-    _solver_arguments(bt, 45.0)
+    _solver_arguments(bt)
     bt.set_defaults(func=cmd_backtest)
 
 

@@ -31,7 +31,7 @@ from models.backtest.actual import actual_instance, read_actual
 from models.backtest.evaluate import EVALUATION_FILE, evaluate_day, write_evaluation_files
 from models.backtest.policies import POLICIES, read_plan
 from models.dispatch.diagnose import NoFeasiblePlanError
-from models.dispatch.options import SolveOptions
+from models.dispatch.options import EVALUATION, SolveOptions
 from models.dispatch.solve import solve_instance
 from models.forecast import ForecastInputError, build_instance, load_fleet_config
 from models.instance import InstanceError, validate
@@ -51,7 +51,8 @@ class BacktestOptions:
     Parameters
     ----------
     time_limit_s
-        limit of each MIP solve (the plan and the comparison plans) [s].
+        limit of each MIP solve (the plan and the comparison plans) [s];
+        ``models.dispatch.options.EVALUATION`` by default, as every solve below.
     mip_rel_gap
         relative MIP gap of every solve.
     threads
@@ -68,9 +69,9 @@ class BacktestOptions:
         (or ``None``) use the synthetic actual.
     """
 
-    time_limit_s: float | None = 45.0
-    mip_rel_gap: float = 1e-4
-    threads: int | None = None
+    time_limit_s: float | None = EVALUATION.time_limit_s
+    mip_rel_gap: float = EVALUATION.mip_rel_gap
+    threads: int | None = EVALUATION.threads
     config: str | None = None
     weather: str | None = None
     scenarios: int | None = None

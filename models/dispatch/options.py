@@ -1,8 +1,14 @@
-"""The solver settings a dispatcher may change, in a module of their own.
+"""The solver settings a dispatcher may change, and their defaults, in a module of their own.
 
 Every way of solving (one search, the portfolio of searches, the comparison
 policies) takes a ``SolveOptions``; defined below all of them, it lets each
 name its argument's type without importing another.
+
+The defaults are written here once. ``SolveOptions()`` is the contract's
+default (``suandian solve``: no time limit, gap ``DEFAULT_MIP_REL_GAP``); the
+three profiles below are the only other limits, each named for the solves
+that use it, so the command line, the backtest and the Dagster resources read
+them instead of repeating numbers (docs/operations.md, *Settings*).
 """
 
 from __future__ import annotations
@@ -16,6 +22,10 @@ from models.dispatch.tightening import DEFAULT_TIGHTENINGS
 # other heuristics find anyway: without it the full-size example proved 1e-4 in 27 s
 # instead of 35 s, the medium and small examples unchanged (benchmarks/README.md).
 DEFAULT_HIGHS_OPTIONS: tuple[tuple[str, object], ...] = (("mip_heuristic_run_rens", False),)
+
+# The relative gap of the contract (`suandian solve --gap`): every solve stops there
+# unless a profile below names another.
+DEFAULT_MIP_REL_GAP = 1e-4
 
 
 @dataclass(frozen=True)
@@ -44,10 +54,24 @@ class SolveOptions:
     """
 
     time_limit_s: float | None = None
-    mip_rel_gap: float = 1e-4
+    mip_rel_gap: float = DEFAULT_MIP_REL_GAP
     threads: int | None = None
     log: bool = False
     log_stream: TextIO | None = None
     tightenings: tuple[str, ...] = DEFAULT_TIGHTENINGS
     highs_options: tuple[tuple[str, object], ...] = DEFAULT_HIGHS_OPTIONS
     portfolio: int = 1
+
+
+# The day's solve of the daily pipeline: a plan must be published every evening, so the
+# search is capped at 60 s and stops at 0.1 %, looser than the contract's gap until the
+# solve proves DEFAULT_MIP_REL_GAP within that time.
+DAILY_PLAN = SolveOptions(time_limit_s=60.0, mip_rel_gap=1e-3)
+
+# The flat (no-shifting) comparison plan of the day report: it only needs to be close.
+COMPARISON_PLAN = SolveOptions(time_limit_s=30.0, mip_rel_gap=1e-2)
+
+# Each MIP of the evaluation of a day on its actual output (the comparison plans and the
+# re-dispatches; in a backtest also the day's plan): capped so that a range of days
+# finishes, at the contract's gap (`suandian evaluate`, `suandian backtest`, the pipeline).
+EVALUATION = SolveOptions(time_limit_s=45.0)

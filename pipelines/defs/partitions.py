@@ -3,19 +3,20 @@
 ``end_offset=2`` because Dagster counts the offset from the last *finished* day:
 at 21:00 on 23 November the newest key is 22 November with offset 0, so the
 nightly schedule can only plan 24 November when the offset is 2.
-The first day comes from ``SUANDIAN_FIRST_DAY`` (read when the code location
-loads), so a deployment can open its history further back for backfills.
+The first day is a location setting (``SUANDIAN_FIRST_DAY``, see
+:mod:`pipelines.defs.settings`), so a deployment can open its history further
+back for backfills; the assets carry the partitions, so it is read when this
+module loads.
 """
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
 from models.timegrid import TZ as TIMEZONE
+from pipelines.defs.settings import location_settings
 
-FIRST_DAY = os.environ.get("SUANDIAN_FIRST_DAY", "2026-01-01")
+FIRST_DAY = location_settings().first_day
 
 delivery_days = dg.DailyPartitionsDefinition(
     start_date=FIRST_DAY, timezone=TIMEZONE, end_offset=2, fmt="%Y-%m-%d"

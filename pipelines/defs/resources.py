@@ -1,31 +1,44 @@
 """Resources: where forecasts come from, how hard the solver works, where plans go.
 
-Every field has an offline default, so ``dagster dev`` on a fresh clone plans a
-day with no setup. A dispatcher changes any of them for one run in the
-launchpad, under ``resources:`` (for example
-``resources: {solver: {config: {time_limit_s: 30}}}``); a deployment sets the
-``SUANDIAN_*`` environment variables read when the code location loads.
-Without them the configuration is the shipped one and runs and the inbox are
-under the checkout's ``data/`` (an installed wheel: ``./data/`` of the folder
-the code location loads in; see :mod:`models.locations`).
+Every field has an offline default, written once as the field's default here
+(the solver's from the profiles of ``models.dispatch.options``), so
+``dagster dev`` on a fresh clone plans a day with no setup. The launchpad shows
+every field with its value under ``resources:``, and a dispatcher changes any
+of them for one run there (for example
+``resources: {solver: {config: {time_limit_s: 30}}}``). A deployment sets the
+``SUANDIAN_*`` environment variables of :mod:`pipelines.defs.settings`, which
+binds them to these fields. Without them runs and the inbox are under the
+checkout's ``data/`` (an installed wheel: ``./data/`` of the folder the code
+location loads in; see :mod:`models.locations`).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from pydantic import Field
 
-from models.dispatch.options import DEFAULT_HIGHS_OPTIONS, SolveOptions
+from models.dispatch.options import (
+    COMPARISON_PLAN,
+    DAILY_PLAN,
+    DEFAULT_HIGHS_OPTIONS,
+    EVALUATION,
+    SolveOptions,
+)
 from models.forecast.fleet import DEFAULT_CONFIG
 from models.locations import local_data
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name) or default
+def _seconds(limit: float | None) -> int:
+    """A profile's time limit as a launchpad field: whole seconds, 0 for none."""
+    return round(limit or 0)
+
+
+def _limit(seconds: int) -> float | None:
+    """A launchpad time limit as ``SolveOptions.time_limit_s`` (``<= 0`` means none)."""
+    return float(seconds) if seconds > 0 else None
 
 
 class ForecastSettings(dg.ConfigurableResource):
@@ -58,11 +71,13 @@ class ForecastSettings(dg.ConfigurableResource):
 
 
 class SolverSettings(dg.ConfigurableResource):
-    """HiGHS limits for the day's solve (``threads=0`` lets HiGHS choose).
+    """HiGHS limits of the pipeline's solves (``threads=0`` lets HiGHS choose).
 
-    The defaults plan the full-size day (11 data centres, 3 scenarios) to a
-    0.1 % gap in well under a minute on 2 cores; a time-out still publishes
-    the best plan found. ``flat_*`` bound the flat (no-shifting) comparison plan
+    The defaults are the profiles of ``models.dispatch.options``: the day's
+    solve ``DAILY_PLAN``, the report's flat plan ``COMPARISON_PLAN`` and the
+    evaluation ``EVALUATION``; a time limit is in whole seconds (so that
+    ``dg.EnvVar.int`` can set it), 0 for none. A time-out still publishes the
+    best plan found. ``flat_*`` bound the flat (no-shifting) comparison plan
     the report solves: it only needs to be close, not proven optimal.
     ``evaluation_*`` bound each MIP of a past day's evaluation (the comparison
     plans and every policy's re-dispatch on the actual output).
@@ -73,20 +88,19 @@ class SolverSettings(dg.ConfigurableResource):
     search stopped by such a limit publishes its best plan like a time-out.
     """
 
-    time_limit_s: int = 60
-    mip_rel_gap: float = 1e-3
+    time_limit_s: int = _seconds(DAILY_PLAN.time_limit_s)
+    mip_rel_gap: float = DAILY_PLAN.mip_rel_gap
     threads: int = 0
-    flat_time_limit_s: int = 30
-    flat_mip_rel_gap: float = 1e-2
-    evaluation_time_limit_s: int = 45
-    evaluation_mip_rel_gap: float = 1e-3
+    flat_time_limit_s: int = _seconds(COMPARISON_PLAN.time_limit_s)
+    flat_mip_rel_gap: float = COMPARISON_PLAN.mip_rel_gap
+    evaluation_time_limit_s: int = _seconds(EVALUATION.time_limit_s)
+    evaluation_mip_rel_gap: float = EVALUATION.mip_rel_gap
     highs_options: dict[str, Any] = Field(default_factory=dict)
 
-    def options(self, log: bool = False):
-        """These limits as ``models.dispatch.options.SolveOptions``."""
-
+    def options(self, log: bool = False) -> SolveOptions:
+        """The day's solve: these limits as ``models.dispatch.options.SolveOptions``."""
         return SolveOptions(
-            time_limit_s=float(self.time_limit_s) if self.time_limit_s > 0 else None,
+            time_limit_s=_limit(self.time_limit_s),
             mip_rel_gap=self.mip_rel_gap,
             threads=self.threads or None,
             log=log,
@@ -94,19 +108,18 @@ class SolverSettings(dg.ConfigurableResource):
         )
 
     def flat_options(self) -> SolveOptions:
-        """Looser limits for the flat comparison plan."""
+        """The flat comparison plan: its own limits, never tighter than the day's."""
         limit = min(self.flat_time_limit_s, self.time_limit_s or self.flat_time_limit_s)
         return SolveOptions(
-            time_limit_s=float(limit) if limit > 0 else None,
+            time_limit_s=_limit(limit),
             mip_rel_gap=max(self.flat_mip_rel_gap, self.mip_rel_gap),
             threads=self.threads or None,
         )
 
     def evaluation_options(self) -> SolveOptions:
         """Limits of each MIP of the evaluation of a past day."""
-        limit = self.evaluation_time_limit_s
         return SolveOptions(
-            time_limit_s=float(limit) if limit > 0 else None,
+            time_limit_s=_limit(self.evaluation_time_limit_s),
             mip_rel_gap=self.evaluation_mip_rel_gap,
             threads=self.threads or None,
         )
@@ -121,12 +134,11 @@ class Publisher(dg.ConfigurableResource):
     the sites load.
     """
 
-    runs_dir: str = ""
+    runs_dir: str = str(local_data() / "runs")
     publish: bool = True
 
     def root(self) -> Path:
-        raw = self.runs_dir or _env("SUANDIAN_RUNS_DIR", str(local_data() / "runs"))
-        return Path(raw).expanduser().resolve()
+        return Path(self.runs_dir).expanduser().resolve()
 
     def day_dir(self, day: str) -> Path:
         root = self.root()
@@ -143,25 +155,3 @@ class PlanLimits(dg.ConfigurableResource):
 
     gap_limit: float = 0.0
     unserved_warn_mwh: float = 1.0
-
-
-def default_resources() -> dict[str, dg.ConfigurableResource]:
-    """The resources of the code location, with ``SUANDIAN_*`` overrides."""
-    return {
-        "forecast": ForecastSettings(
-            fleet_config=_env("SUANDIAN_FLEET_CONFIG", str(DEFAULT_CONFIG)),
-            source=_env("SUANDIAN_FORECAST_SOURCE", ""),
-            scenarios=int(_env("SUANDIAN_SCENARIOS", "3")),
-            workload_file=_env("SUANDIAN_WORKLOAD_FILE", ""),
-            inbox_dir=_env("SUANDIAN_INBOX", str(local_data() / "inbox")),
-        ),
-        "solver": SolverSettings(
-            time_limit_s=int(_env("SUANDIAN_TIME_LIMIT_S", "60")),
-            mip_rel_gap=float(_env("SUANDIAN_MIP_GAP", "1e-3")),
-            threads=int(_env("SUANDIAN_THREADS", "0")),
-            evaluation_time_limit_s=int(_env("SUANDIAN_EVAL_TIME_LIMIT_S", "45")),
-            evaluation_mip_rel_gap=float(_env("SUANDIAN_EVAL_MIP_GAP", "1e-3")),
-        ),
-        "publisher": Publisher(runs_dir=_env("SUANDIAN_RUNS_DIR", "")),
-        "plan_limits": PlanLimits(),
-    }

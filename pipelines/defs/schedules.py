@@ -1,7 +1,10 @@
-"""Nightly planning: at 21:00 Asia/Shanghai, plan the next delivery day."""
+"""Nightly planning: at 21:00 Asia/Shanghai, plan the next delivery day.
+
+The time is a location setting (``SUANDIAN_NIGHTLY_CRON``, see
+:mod:`pipelines.defs.settings`), read when this module loads.
+"""
 
 import datetime as dt
-import os
 
 import dagster as dg
 
@@ -9,13 +12,12 @@ from pipelines.defs import inbox
 from pipelines.defs.jobs import plan_day
 from pipelines.defs.partitions import TIMEZONE
 from pipelines.defs.resources import ForecastSettings
-
-NIGHTLY_CRON = os.environ.get("SUANDIAN_NIGHTLY_CRON", "0 21 * * *")
+from pipelines.defs.settings import location_settings
 
 
 @dg.schedule(
     job=plan_day,
-    cron_schedule=NIGHTLY_CRON,
+    cron_schedule=location_settings().nightly_cron,
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Plan tomorrow (Asia/Shanghai) every evening; uses the newest inbox files "

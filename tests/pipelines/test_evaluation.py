@@ -123,7 +123,7 @@ def test_day_not_ended_fails_with_a_clear_message(tmp_path):
 
 
 def test_evaluate_day_job_selects_the_two_assets():
-    job = defs.resolve_job_def("evaluate_day")
+    job = defs().resolve_job_def("evaluate_day")
     keys = {k.to_user_string() for k in job.asset_layer.asset_graph.get_all_asset_keys()}
     assert {"actual_output", "plan_evaluation"} <= keys
     assert job.partitions_def is not None
@@ -135,7 +135,7 @@ def _tick(instance, inbox, cursor):
     context = dg.build_sensor_context(
         instance=instance,
         cursor=cursor,
-        definitions=defs,
+        definitions=defs(),
         resources={"forecast": ForecastSettings(inbox_dir=str(inbox))},
     )
     return metered_inbox_sensor.evaluate_tick(context)

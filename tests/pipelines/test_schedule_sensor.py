@@ -32,7 +32,7 @@ def test_nightly_schedule_plans_next_day(tmp_path):
     context = dg.build_schedule_context(
         scheduled_execution_time=EVENING,
         resources={"forecast": ForecastSettings(inbox_dir=str(tmp_path))},
-        repository_def=defs.get_repository_def(),
+        repository_def=defs().get_repository_def(),
     )
     [request] = nightly_plan.evaluate_tick(context).run_requests
     assert request.partition_key == DAY
@@ -56,7 +56,7 @@ def test_nightly_schedule_uses_inbox_files_of_its_day(tmp_path):
     context = dg.build_schedule_context(
         scheduled_execution_time=EVENING,
         resources={"forecast": ForecastSettings(inbox_dir=str(tmp_path))},
-        repository_def=defs.get_repository_def(),
+        repository_def=defs().get_repository_def(),
     )
     [request] = nightly_plan.evaluate_tick(context).run_requests
     assert request.run_config == {
@@ -72,7 +72,7 @@ def _tick(instance, inbox, cursor):
     context = dg.build_sensor_context(
         instance=instance,
         cursor=cursor,
-        definitions=defs,
+        definitions=defs(),
         resources={"forecast": ForecastSettings(inbox_dir=str(inbox))},
     )
     return inbox_sensor.evaluate_tick(context)
@@ -128,7 +128,7 @@ def test_inbox_sensor_waits_for_future_partition(tmp_path):
 
 @pytest.mark.parametrize("name", ["plan_day"])
 def test_job_selects_all_assets_and_checks(name):
-    job = defs.resolve_job_def(name)
+    job = defs().resolve_job_def(name)
     keys = {k.to_user_string() for k in job.asset_layer.asset_graph.get_all_asset_keys()}
     assert keys == ALL_ASSETS
     checks = {c.name for c in job.asset_layer.asset_graph.asset_check_keys}
