@@ -1,7 +1,9 @@
 """The ``suandian`` command: ``solve`` and ``validate`` an instance (``instance`` builds one).
 
-Exit codes follow the contract: 0 a plan was written, 2 the input was invalid
-(message on standard error, nothing written), 3 no feasible plan was found.
+Exit codes follow the contract: 0 a plan was written (also the best plan of a
+solve stopped by its time limit or by Ctrl-C/SIGTERM, status ``interrupted``),
+2 the input was invalid (message on standard error, nothing written), 3 no
+feasible plan was found (also when the solve was stopped before it found one).
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from models.dispatch.diagnose import NoFeasiblePlanError
 from models.dispatch.options import DEFAULT_MIP_REL_GAP, SolveOptions
 from models.dispatch.solve import solve_instance
 from models.instance import InstanceError, load_instance
-from models.plan.results import plan_tables
-from models.plan.write import write_plan
+from models.plan import plan_tables, write_plan
 
 EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE = 0, 2, 3
 
@@ -85,7 +86,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
         f"{s['status']}: objective {s['objective']:.2f} CNY, gap {s['gap']:.2e},"
         f" green share {s['green_share']:.1%}, solved in {s['solve_seconds']:.1f} s -> {args.out}"
     )
-    if s["status"] != "optimal":  # "time_limit" or "iteration_limit"
+    if s["status"] == "interrupted":
+        _error(f"solve interrupted: best plan found has gap {s['gap']:.3%}")
+    elif s["status"] != "optimal":  # "time_limit" or "iteration_limit"
         limit = s["status"].replace("_", " ")
         _error(f"{limit} reached: best plan found has gap {s['gap']:.3%}")
     return EXIT_OK

@@ -59,8 +59,9 @@ def test_rerun_replaces_the_previous_plan(tmp_path: Path) -> None:
     (out / "stale.csv").write_text("old")
     inst = write(tmp_path, tiny_instance())
     assert main(["solve", str(inst), "--out", str(out), "--quiet"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == [
-        "energy_schedule.csv", "rack_power_plan.csv", "summary.json", "workload_allocation.csv",
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == [
+        "energy_schedule.csv", "rack_power_plan.csv", "rack_power_plan.parquet", "sites",
+        "sites/dc.csv", "summary.json", "workload_allocation.csv",
     ]  # fmt: skip
     assert not list(tmp_path.glob(".plan.*")), "no staging folder is left behind"
 

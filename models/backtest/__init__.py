@@ -7,14 +7,16 @@ Public API (plain functions, so a pipeline can make an asset of each step):
     :func:`synthetic_actual`), a folder of metered 96-point ``<plant>.csv``
     files (:func:`metered_actual`), a folder of Open-Meteo ``<plant>.json``
     weather files (:func:`weather_actual`) or an ``actual.json``.
-``actual_instance(raw, actual) -> dict`` / ``write_actual(raw_actual, path)``
-    the day's instance with one probability-1 scenario, the actual output.
+``actual_instance(raw, actual) -> dict``
+    the day's instance with one probability-1 scenario, the actual output
+    (written by ``models.plan.DayFolder.write_actual``).
 ``read_plan(inst, plan_dir) -> FirstStage``
     the first stage (blocks on, allocation) of a plan folder.
 ``evaluate_day(raw, first_stage, actual_raw, options) -> Evaluation``
     every policy (stochastic, perfect_foresight, deterministic, flat, greedy)
     re-dispatched on the actual day; ``.to_json()`` is ``evaluation.json``;
-    :func:`write_evaluation_files` writes it with the per-step CSVs.
+    :func:`write_evaluation` writes it with the per-step CSVs into a day folder
+    (``models.plan.DayFolder``, which owns every file's name and place).
 ``run_day(day, out_dir, options) -> DayResult`` / ``run_backtest(first, last, out_dir, ...)``
     the whole chain per day, and a range in parallel processes with
     ``backtest.csv`` and ``backtest.html``; ``load_results(out_dir)`` +
@@ -36,9 +38,8 @@ from models.backtest.actual import (
     read_actual,
     synthetic_actual,
     weather_actual,
-    write_actual,
 )
-from models.backtest.evaluate import Evaluation, evaluate_day, write_evaluation_files
+from models.backtest.evaluate import Evaluation, ReadyPlan, evaluate_day, write_evaluation
 from models.backtest.policies import (
     POLICIES,
     FirstStage,
@@ -64,6 +65,7 @@ __all__ = [
     "Evaluation",
     "FirstStage",
     "PlanFolderError",
+    "ReadyPlan",
     "actual_instance",
     "evaluate_day",
     "greedy_first_stage",
@@ -76,7 +78,6 @@ __all__ = [
     "run_day",
     "synthetic_actual",
     "weather_actual",
-    "write_actual",
-    "write_evaluation_files",
+    "write_evaluation",
     "write_summary",
 ]

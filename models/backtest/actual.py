@@ -59,7 +59,7 @@ from models.forecast.plant_files import read_plant_forecast
 from models.forecast.scenarios import correlation_matrix, error_sigma_mw
 from models.forecast.seeds import ar1, stable_rng
 from models.forecast.solar import clearsky_power_mw
-from models.instance import Instance, dump_instance, load_instance, validate
+from models.instance import Instance, load_instance, validate
 from models.timegrid import STEPS_PER_DAY, day_step_starts
 
 #: variance share of the error that persists over the whole day
@@ -315,12 +315,6 @@ def actual_instance(raw: dict, actual: ActualOutput) -> dict:
     return ordered
 
 
-def write_actual(raw_actual: dict, path: str | Path) -> Path:
-    """Validate and write ``actual.json`` whole (or not at all)."""
-    dump_instance(raw_actual, path)
-    return Path(path)
-
-
 def _from_instance_file(path: Path, inst: Instance) -> ActualOutput:
     actual = load_instance(path)
     if len(actual.scenarios) != 1:
@@ -362,5 +356,4 @@ __all__ = [
     "read_actual",
     "synthetic_actual",
     "weather_actual",
-    "write_actual",
 ]

@@ -119,12 +119,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """Run ``suandian evaluate``; return the exit code."""
     from models.atomic import replace_directory
     from models.backtest.actual import actual_instance, read_actual
-    from models.backtest.evaluate import evaluate_day, write_evaluation_files
-    from models.backtest.policies import PlanFolderError, read_plan
+    from models.backtest.evaluate import evaluate_day, write_evaluation
+    from models.backtest.policies import read_plan
     from models.dispatch.diagnose import NoFeasiblePlanError
     from models.dispatch.options import SolveOptions
     from models.forecast import ForecastInputError, ForecastInputWarning, load_fleet_config
     from models.instance import InstanceError, load_instance
+    from models.plan import DayFolder, PlanFolderError
 
     with warnings.catch_warnings():
         warnings.simplefilter("always", ForecastInputWarning)
@@ -159,10 +160,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return EXIT_INVALID
 
     def fill(folder: Path) -> None:
-        from models.backtest.actual import write_actual
-
-        write_actual(actual_raw, folder / "actual.json")
-        write_evaluation_files(evaluation, folder)
+        day = DayFolder(folder)
+        day.write_actual(actual_raw)
+        write_evaluation(evaluation, day)
 
     try:
         replace_directory(args.out, fill)

@@ -19,11 +19,11 @@ Derived figures (costs in CNY):
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ from models.backtest.policies import (
     FirstStage,
     greedy_first_stage,
     mean_forecast_raw,
+    read_plan,
 )
 from models.dispatch.options import SolveOptions
 from models.dispatch.policies import flat_plan, redispatch
@@ -41,11 +42,53 @@ from models.dispatch.solution import Solution
 from models.dispatch.solve import solve_instance
 from models.instance import Instance, validate
 from models.plan.figures import KEY_FIGURES
+from models.plan.folder import DayFolder, read_summary
 from models.plan.results import PlanTables, plan_tables, step_starts
 
-EVALUATION_FILE = "evaluation.json"
-STEPS_FILE = "policy_steps.csv"
-ACTUAL_FILE_CSV = "actual_output.csv"
+
+@dataclass(frozen=True)
+class Planned:
+    """How a policy's plan came out when it was made: its solve's figures."""
+
+    objective: float
+    bound: float
+    gap: float
+    status: str
+    seconds: float
+
+    @classmethod
+    def of(cls, sol: Solution) -> Planned:
+        return cls(sol.objective, sol.bound, sol.gap, sol.status, 0.0)
+
+    @classmethod
+    def from_summary(cls, summary: Mapping[str, Any]) -> Planned:
+        seconds = float(summary.get("solve_seconds", 0.0)) + float(
+            summary.get("build_seconds", 0.0)
+        )
+        return cls(
+            float(summary["objective"]),
+            float(summary["bound"]),
+            float(summary["gap"]),
+            str(summary["status"]),
+            seconds,
+        )
+
+
+@dataclass(frozen=True)
+class ReadyPlan:
+    """A comparison plan made before the evaluation, read back from its plan folder.
+
+    The day's flat plan is solved once, for the day report, and kept in the
+    day folder's ``flat_plan/``; the evaluation reuses it instead of solving it again.
+    """
+
+    first_stage: FirstStage
+    planned: Planned
+
+    @classmethod
+    def read(cls, inst: Instance, plan_dir: str | Path) -> ReadyPlan:
+        """The plan folder's first stage and summary figures (``PlanFolderError`` if unreadable)."""
+        return cls(read_plan(inst, plan_dir), Planned.from_summary(read_summary(plan_dir)))
 
 
 @dataclass
@@ -60,17 +103,17 @@ class PolicyResult:
         the re-dispatch on the actual output (``objective`` = realised cost).
     tables : PlanTables
         tables of the re-dispatched plan on ``actual.json``.
-    planned : Solution or None
-        the solve that made the plan (``None`` for the plan read from a folder
-        and for greedy).
+    planned : Planned or None
+        the figures of the solve that made the plan (``None`` for the plan
+        evaluated when read from its folder, and for greedy).
     plan_seconds : float
-        time to make the plan [s] (0 when read from a folder).
+        time to make the plan [s] (0 for the plan evaluated when read from its folder).
     """
 
     first_stage: FirstStage
     realised: Solution
     tables: PlanTables
-    planned: Solution | None = None
+    planned: Planned | None = None
     plan_seconds: float = 0.0
 
     @property
@@ -209,6 +252,7 @@ def evaluate_day(
     actual_source: str = "",
     policies: Iterable[str] = POLICIES,
     progress: Callable[[str], None] | None = None,
+    flat: ReadyPlan | None = None,
 ) -> Evaluation:
     """Evaluate the plan and the comparison policies on the actual day.
 
@@ -227,6 +271,9 @@ def evaluate_day(
         subset of :data:`models.backtest.policies.POLICIES` to evaluate.
     progress : callable, optional
         called with the name of each policy as it starts.
+    flat : ReadyPlan, optional
+        the flat plan already solved on ``raw`` (the day report's); solved
+        here with ``options`` when not given.
 
     Raises
     ------
@@ -242,19 +289,21 @@ def evaluate_day(
         raise ValueError(f"unknown policies {unknown}; choose from {', '.join(POLICIES)}")
     results: dict[str, PolicyResult] = {}
 
-    def run(name: str, make: Callable[[], tuple[FirstStage, Solution | None]]) -> None:
+    def run(name: str, make: Callable[[], tuple[FirstStage, Planned | None]]) -> None:
         if progress is not None:
             progress(name)
         started = time.perf_counter()
         first, planned = make()
         seconds = time.perf_counter() - started
+        if planned is not None and planned.seconds:
+            seconds = planned.seconds  # made earlier: the time its solve took then
         realised = redispatch(actual_inst, first.blocks_on, first.allocation, options)
         results[name] = PolicyResult(
             first, realised, plan_tables(actual_inst, realised), planned, seconds
         )
 
-    def solved(solution: Solution) -> tuple[FirstStage, Solution]:
-        return FirstStage.of(solution), solution
+    def solved(solution: Solution) -> tuple[FirstStage, Planned]:
+        return FirstStage.of(solution), Planned.of(solution)
 
     if "stochastic" in wanted:
         if isinstance(stochastic, Solution):
@@ -266,7 +315,9 @@ def evaluate_day(
     if "deterministic" in wanted:
         mean_inst = validate(mean_forecast_raw(raw), "mean-forecast instance")
         run("deterministic", lambda: solved(solve_instance(mean_inst, options)))
-    if "flat" in wanted:
+    if "flat" in wanted and flat is not None:
+        run("flat", lambda: (flat.first_stage, flat.planned))
+    elif "flat" in wanted:
         run("flat", lambda: solved(flat_plan(inst, options)))
     if "greedy" in wanted:
         run("greedy", lambda: (greedy_first_stage(inst), None))
@@ -313,25 +364,13 @@ def policy_steps(evaluation: Evaluation) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _iso(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    if "start" in out:
-        out["start"] = [pd.Timestamp(ts).isoformat() for ts in out["start"]]
-    return out
+def write_evaluation(evaluation: Evaluation, day: DayFolder, extra: dict | None = None) -> Path:
+    """Write ``evaluation.json`` and the per-step tables into the day folder ``day``.
 
-
-def write_evaluation_files(evaluation: Evaluation, folder: Path, extra: dict | None = None) -> None:
-    """Write ``evaluation.json``, ``policy_steps.csv`` and ``actual_output.csv`` into ``folder``.
-
-    ``actual.json`` is written separately (:func:`models.backtest.actual.write_actual`).
+    ``actual.json`` is written separately (``DayFolder.write_actual``).
     ``extra`` keys are added to ``evaluation.json`` (for example stage times).
     """
-    folder = Path(folder)
     content = evaluation.to_json()
     if extra:
         content.update(extra)
-    _iso(policy_steps(evaluation)).to_csv(folder / STEPS_FILE, index=False)
-    _iso(evaluation.per_plant).to_csv(folder / ACTUAL_FILE_CSV, index=False)
-    (folder / EVALUATION_FILE).write_text(
-        json.dumps(content, indent=1, allow_nan=False) + "\n", encoding="utf-8"
-    )
+    return day.write_evaluation(content, policy_steps(evaluation), evaluation.per_plant)

@@ -26,6 +26,7 @@ import pandas as pd
 from models.dispatch.sets import min_blocks
 from models.dispatch.solution import Solution
 from models.instance import Instance, validate
+from models.plan.folder import TABLE_FILES, PlanFolderError, read_table
 
 POLICIES = ("stochastic", "perfect_foresight", "deterministic", "flat", "greedy")
 
@@ -50,10 +51,6 @@ class FirstStage:
         return cls(dict(sol.blocks_on), dict(sol.allocation))
 
 
-class PlanFolderError(ValueError):
-    """A plan folder cannot be read back (the message names file and row)."""
-
-
 def read_plan(inst: Instance, plan_dir: str | Path) -> FirstStage:
     """The first stage of a plan folder as ``suandian solve --out`` writes it.
 
@@ -67,9 +64,9 @@ def read_plan(inst: Instance, plan_dir: str | Path) -> FirstStage:
         missing (data centre, step) row, or a non-integer block count.
     """
     folder = Path(plan_dir)
-    rack = _read_csv(folder / "rack_power_plan.csv", ("datacenter", "step", "blocks_on"))
-    alloc = _read_csv(folder / "workload_allocation.csv", ("workload", "datacenter", "step", "mw"))
-    path = folder / "rack_power_plan.csv"
+    rack = _read_table(folder, "rack_power_plan", ("datacenter", "step", "blocks_on"))
+    alloc = _read_table(folder, "workload_allocation", ("workload", "datacenter", "step", "mw"))
+    path = folder / TABLE_FILES["rack_power_plan"]
     blocks: dict[str, np.ndarray] = {}
     for dc in inst.datacenters:
         rows = rack[rack["datacenter"] == dc.id]
@@ -89,7 +86,7 @@ def read_plan(inst: Instance, plan_dir: str | Path) -> FirstStage:
     unknown = set(rack["datacenter"]) - {d.id for d in inst.datacenters}
     if unknown:
         raise PlanFolderError(f"{path}: unknown data centre(s) {sorted(unknown)}")
-    path = folder / "workload_allocation.csv"
+    path = folder / TABLE_FILES["workload_allocation"]
     jobs = {w.id for w in inst.workloads}
     dcs = {d.id for d in inst.datacenters}
     allocation: dict[tuple[str, str, int], float] = {}
@@ -108,18 +105,11 @@ def read_plan(inst: Instance, plan_dir: str | Path) -> FirstStage:
     return FirstStage(blocks, allocation)
 
 
-def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, dtype={"datacenter": str, "workload": str})
-    except FileNotFoundError:
-        raise PlanFolderError(
-            f"{path}: missing (a plan folder as `suandian solve` writes)"
-        ) from None
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise PlanFolderError(f"{path}: cannot read ({exc})") from None
+def _read_table(folder: Path, table: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    frame = read_table(folder, table)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise PlanFolderError(f"{path}: no column(s) {', '.join(missing)}")
+        raise PlanFolderError(f"{folder / TABLE_FILES[table]}: no column(s) {', '.join(missing)}")
     return frame.reset_index(drop=True)
 
 

@@ -1,6 +1,7 @@
 """Backtest over a range of days: instance → plan → actual → evaluation, days in parallel.
 
-Each day is written whole or not at all into ``<out>/<YYYY-MM-DD>/``::
+Each day is written whole or not at all into the day folder ``<out>/<YYYY-MM-DD>/``
+(``models.plan.DayFolder``, the layout the pipeline writes too)::
 
     instance.json        the day's instance (as `suandian instance` builds it)
     plan/                the stochastic plan (as `suandian solve --out` writes it)
@@ -16,7 +17,6 @@ self-contained ``<out>/backtest.html``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 import traceback
 from collections.abc import Callable
@@ -28,7 +28,7 @@ import pandas as pd
 
 from models.atomic import atomic_write_text, replace_directory
 from models.backtest.actual import actual_instance, read_actual
-from models.backtest.evaluate import EVALUATION_FILE, evaluate_day, write_evaluation_files
+from models.backtest.evaluate import evaluate_day, write_evaluation
 from models.backtest.policies import POLICIES, read_plan
 from models.dispatch.diagnose import NoFeasiblePlanError
 from models.dispatch.options import EVALUATION, SolveOptions
@@ -36,8 +36,8 @@ from models.dispatch.solve import solve_instance
 from models.forecast import ForecastInputError, build_instance, load_fleet_config
 from models.instance import InstanceError, validate
 from models.plan.figures import KEY_FIGURES
+from models.plan.folder import DayFolder, PlanFolderError
 from models.plan.results import plan_tables
-from models.plan.write import write_plan_files
 
 CSV_FILE = "backtest.csv"
 HTML_FILE = "backtest.html"
@@ -116,36 +116,32 @@ def run_day(day: dt.date, out_dir: str | Path, options: BacktestOptions) -> DayR
         config = load_fleet_config(options.config)
 
         def fill(folder: Path) -> dict:
+            day_folder = DayFolder(folder)
             t0 = time.perf_counter()
             raw = build_instance(
                 day, config=config, weather=options.weather, scenarios=options.scenarios
             )
             inst = validate(raw, f"instance for {day}")
-            (folder / "instance.json").write_text(
-                json.dumps(raw, indent=1) + "\n", encoding="utf-8"
-            )
+            day_folder.write_instance(raw)
             seconds["instance"] = time.perf_counter() - t0
 
             t0 = time.perf_counter()
             sol = solve_instance(inst, solve)
-            (folder / "plan").mkdir()
-            write_plan_files(plan_tables(inst, sol), folder / "plan")
+            day_folder.write_plan(plan_tables(inst, sol))
             seconds["plan"] = time.perf_counter() - t0
 
             t0 = time.perf_counter()
             actual = _day_actual(day, inst, config, options)
             actual_raw = actual_instance(raw, actual)
-            (folder / "actual.json").write_text(
-                json.dumps(actual_raw, indent=1) + "\n", encoding="utf-8"
-            )
+            day_folder.write_actual(actual_raw)
             seconds["actual"] = time.perf_counter() - t0
 
             t0 = time.perf_counter()
-            first = read_plan(inst, folder / "plan")
+            first = read_plan(inst, day_folder.plan_dir)  # the plan as published
             evaluation = evaluate_day(raw, first, actual_raw, solve, actual_source=actual.source)
             seconds["evaluation"] = time.perf_counter() - t0
-            write_evaluation_files(
-                evaluation, folder, {"stage_seconds": dict(seconds), "plan_status": sol.status}
+            write_evaluation(
+                evaluation, day_folder, {"stage_seconds": dict(seconds), "plan_status": sol.status}
             )
             return evaluation.to_json()
 
@@ -281,15 +277,20 @@ def load_results(out_dir: str | Path, days: list[dt.date] | None = None) -> list
     names = (
         [d.isoformat() for d in days]
         if days is not None
-        else sorted(p.name for p in out.iterdir() if (p / EVALUATION_FILE).is_file())
+        else sorted(p.name for p in out.iterdir() if DayFolder(p).has_evaluation())
     )
     results = []
     for name in names:
-        path = out / name / EVALUATION_FILE
-        if not path.is_file():
-            results.append(DayResult(name, False, {}, error=f"{path}: missing", kind="input"))
+        folder = DayFolder(out / name)
+        if not folder.has_evaluation():
+            error = f"{folder.evaluation_path}: missing"
+            results.append(DayResult(name, False, {}, error=error, kind="input"))
             continue
-        evaluation = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            evaluation = folder.read_evaluation()
+        except PlanFolderError as exc:
+            results.append(DayResult(name, False, {}, error=str(exc), kind="input"))
+            continue
         seconds = evaluation.get("stage_seconds", {})
         results.append(DayResult(name, True, seconds, evaluation))
     return results
@@ -297,7 +298,6 @@ def load_results(out_dir: str | Path, days: list[dt.date] | None = None) -> list
 
 __all__ = [
     "CSV_FILE",
-    "EVALUATION_FILE",
     "HTML_FILE",
     "BacktestOptions",
     "DayResult",

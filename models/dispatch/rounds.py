@@ -7,6 +7,10 @@ search, which happens at the same point on any machine. It raises
 ``NoFeasiblePlanError`` with a named cause when no plan exists or none was
 found in time.
 
+A solve stopped by SIGINT or SIGTERM (``models.dispatch.highs.stop_on_signals``)
+returns its best plan with status ``"interrupted"`` and its gap, or raises
+``InterruptedSolveError`` when no plan was found yet.
+
 Storage exclusion is enforced lazily (see ``models.dispatch.storage``): after
 each round, steps where a battery both charges and discharges get a binary
 mode and the model is solved again, warm, within the remaining time.
@@ -45,6 +49,10 @@ MAX_EXCLUSION_ROUNDS = 20
 REPAIR_SECONDS = 15.0
 
 
+class InterruptedSolveError(NoFeasiblePlanError):
+    """A signal stopped the solve before it had a plan to return."""
+
+
 def _repair_exclusion(
     opt: Highs,
     m: pyo.ConcreteModel,
@@ -58,6 +66,11 @@ def _repair_exclusion(
     keys = list(m.B_S_T)
     storage.add_exclusion(m, inst, keys)
     res = highs.run(opt, m, options, REPAIR_SECONDS, log)
+    if res.incumbent_objective is None and highs.interrupted(opt):
+        raise InterruptedSolveError(
+            "the solve was interrupted again before the storage plan could be freed of"
+            " simultaneous charging and discharging"
+        )
     if res.incumbent_objective is None:
         raise NoFeasiblePlanError(
             "the time limit ran out before the storage plan could be freed of"
@@ -71,9 +84,20 @@ def solve_model(
     inst: Instance, m: pyo.ConcreteModel, options: SolveOptions, build_seconds: float
 ) -> Solution:
     """Solve a built model (see ``models.dispatch.solve``); it may carry fixed variables."""
+    with highs.stop_on_signals() as stop:
+        return _solve_rounds(inst, m, options, build_seconds, stop)
+
+
+def _solve_rounds(
+    inst: Instance,
+    m: pyo.ConcreteModel,
+    options: SolveOptions,
+    build_seconds: float,
+    stop: highs.StopRequest,
+) -> Solution:
     # Handing the model to HiGHS (Pyomo's translation) is part of building it.
     t0 = time.perf_counter()
-    opt = highs.load_model(m)
+    opt = highs.load_model(m, stop)
     build_seconds += time.perf_counter() - t0
     started = time.perf_counter()
     log = io.StringIO()
@@ -84,6 +108,7 @@ def solve_model(
         rounds += 1
         res = highs.run(opt, m, options, highs.remaining(options, started), log)
         tc = res.termination_condition
+        interrupted = highs.interrupted(opt)
         if tc in (
             TerminationCondition.provenInfeasible,
             TerminationCondition.infeasibleOrUnbounded,
@@ -97,6 +122,8 @@ def solve_model(
             )
         if res.incumbent_objective is None:
             limit = options.time_limit_s
+            if interrupted:
+                raise InterruptedSolveError("the solve was interrupted before any plan was found")
             raise NoFeasiblePlanError(
                 f"no feasible plan was found within the time limit of {limit:g} s"
                 if tc == TerminationCondition.maxTimeLimit and limit is not None
@@ -111,7 +138,9 @@ def solve_model(
         out_of_time = highs.remaining(options, started) == 0.0
         if not clash:
             break
-        if out_of_time or rounds >= MAX_EXCLUSION_ROUNDS:
+        if interrupted or stop.requested or out_of_time or rounds >= MAX_EXCLUSION_ROUNDS:
+            stop.allowed = len(stop.signals)  # the repair is short; a further signal stops it
+            interrupted = interrupted or stop.requested
             res, values, repaired = _repair_exclusion(opt, m, inst, values, options, log)
             tc = TerminationCondition.maxTimeLimit
             keys.update(dict.fromkeys(repaired))
@@ -124,7 +153,7 @@ def solve_model(
     objective = float(res.incumbent_objective)
     bound = reported_bound(objective, highs_bound)
     return Solution(
-        status=highs.status(tc),
+        status="interrupted" if interrupted else highs.status(tc),
         objective=objective,
         bound=bound,
         gap=relative_gap(objective, bound),

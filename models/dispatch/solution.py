@@ -28,7 +28,9 @@ class Solution:
     ``"time_limit"`` (the best plan found when the time ran out) or
     ``"iteration_limit"`` (the best plan found when a HiGHS work limit given in
     ``SolveOptions.highs_options`` stopped the search, such as ``mip_max_nodes``:
-    unlike the time limit, it stops at the same point on any machine).
+    unlike the time limit, it stops at the same point on any machine) or
+    ``"interrupted"`` (the best plan found when SIGINT or SIGTERM stopped the
+    solve, ``models.dispatch.highs.stop_on_signals``).
 
     ``bound`` is the lower bound reported with the plan, never above its
     ``objective`` (so that the contract's gap is never negative);

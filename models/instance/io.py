@@ -10,6 +10,7 @@ are recorded while parsing and reported with their key path.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,14 @@ def dump_instance(raw: dict[str, Any], path: str | Path) -> None:
     """Validate ``raw`` and write it whole (or not at all) to ``path``."""
     validate(raw, str(path))
     atomic_write_text(Path(path), json.dumps(raw, indent=1, allow_nan=False) + "\n")
+
+
+def instance_digest(raw: dict[str, Any]) -> str:
+    """SHA-256 of the instance's content (keys sorted, no white space), in hex.
+
+    The same content gives the same digest however the file was laid out, so
+    a plan's summary can name the instance it was solved from and a reader can
+    tell whether an ``instance.json`` is that one.
+    """
+    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

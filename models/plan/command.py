@@ -9,23 +9,18 @@ holds no readable plan summary (message on standard error).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from models.plan.figures import FIGURE_BY_KEY
+from models.plan.folder import SUMMARY_FILE, DayFolder, PlanFolderError
+from models.plan.folder import read_summary as read_plan_summary
 
 EXIT_OK, EXIT_INVALID = 0, 2
-SUMMARY = "summary.json"
-REPORT = "report.html"
 # The figures a dispatcher reads first, in the order shown.
 SHOWN_KEYS = ("status", "gap", "objective", "green_share", "import_mwh", "unserved_flexible_mwh")
-
-
-class PlanFolderError(ValueError):
-    """The folder is not a plan folder (or a day folder holding ``plan/``) with a usable summary."""
 
 
 def plan_folder(folder: Path) -> Path:
@@ -35,34 +30,28 @@ def plan_folder(folder: Path) -> Path:
     ``make plan`` can be passed as it is.
     """
     folder = Path(folder)
-    for candidate in (folder, folder / "plan"):
-        if (candidate / SUMMARY).is_file():
+    for candidate in (folder, DayFolder(folder).plan_dir):
+        if (candidate / SUMMARY_FILE).is_file():
             return candidate
     if not folder.is_dir():
         raise PlanFolderError(f"{folder}: no such folder")
     raise PlanFolderError(
-        f"{folder}: no {SUMMARY} here or in {folder / 'plan'} (not a plan folder)"
+        f"{folder}: no {SUMMARY_FILE} here or in {DayFolder(folder).plan_dir} (not a plan folder)"
     )
 
 
 def read_summary(plan_dir: Path) -> dict[str, Any]:
     """The summary with every shown key present, or a ``PlanFolderError`` naming what is wrong."""
-    path = Path(plan_dir) / SUMMARY
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PlanFolderError(f"{path}: cannot read the plan summary ({exc})") from exc
-    if not isinstance(summary, dict):
-        raise PlanFolderError(f"{path}: expected a JSON object")
+    summary = read_plan_summary(plan_dir)
     missing = [key for key in SHOWN_KEYS if key not in summary]
     if missing:
-        raise PlanFolderError(f"{path}: missing {', '.join(missing)}")
+        raise PlanFolderError(f"{Path(plan_dir) / SUMMARY_FILE}: missing {', '.join(missing)}")
     return summary
 
 
 def report_path(plan_dir: Path) -> Path | None:
     """The day report beside a published ``plan/`` folder, if there is one."""
-    path = Path(plan_dir).parent / REPORT
+    path = DayFolder(Path(plan_dir).parent).report_path
     return path if path.is_file() else None
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from models.dispatch.solution import Solution
+from models.instance import instance_digest
 from models.instance.schema import Instance
 from models.plan.figures import placement_figures, scenario_figures, weighted
 
@@ -115,6 +116,7 @@ def plan_tables(inst: Instance, sol: Solution) -> PlanTables:
     summary = {
         "name": inst.name,
         "start": inst.start.isoformat(),
+        "instance_sha256": instance_digest(inst.raw),
         "objective": sol.objective,
         "bound": sol.bound,
         "gap": sol.gap,

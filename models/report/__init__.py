@@ -1,4 +1,4 @@
-"""The dispatcher's day report and the site operators' files (no Dagster here)."""
+"""The dispatcher's day report (no Dagster here); its folder is ``models.plan.DayFolder``."""
 
 from models.report.figures import (
     compare_totals,
@@ -6,8 +6,7 @@ from models.report.figures import (
     totals_from_tables,
     unserved_flexible_mwh,
 )
-from models.report.html import render_day_report, write_day_report
-from models.report.site import write_site_files
+from models.report.html import render_day_report
 
 __all__ = [
     "compare_totals",
@@ -15,6 +14,4 @@ __all__ = [
     "totals_from_published",
     "totals_from_tables",
     "unserved_flexible_mwh",
-    "write_day_report",
-    "write_site_files",
 ]

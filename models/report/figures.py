@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from models.instance import Instance
+from models.plan import read_plan
 
 
 def flexible_demand_mwh(instance: Instance) -> float:
@@ -63,13 +64,10 @@ def totals_from_tables(
 
 
 def totals_from_published(instance: Instance, plan_dir: Path) -> dict[str, float]:
-    """The same totals, read back from the CSV files a day's ``plan/`` folder holds."""
-    plan_dir = Path(plan_dir)
+    """The same totals, read back from the CSV files of a plan folder (a day's ``plan/``)."""
+    plan = read_plan(plan_dir)
     return totals_from_tables(
-        instance,
-        pd.read_csv(plan_dir / "rack_power_plan.csv"),
-        pd.read_csv(plan_dir / "workload_allocation.csv"),
-        pd.read_csv(plan_dir / "energy_schedule.csv"),
+        instance, plan.rack_power_plan, plan.workload_allocation, plan.energy_schedule
     )
 
 

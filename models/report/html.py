@@ -12,12 +12,10 @@ import html
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
 
-from models.atomic import atomic_write_text
 from models.instance import Instance
 from models.plan.figures import FIGURE_BY_KEY, FIGURES
 from models.report import charts
@@ -137,6 +135,18 @@ def comparison_table(summary: Mapping[str, Any], flat: Mapping[str, Any]) -> str
     return '<table id="flat-comparison">' + "".join(rows) + "</table>"
 
 
+def solved_from_line(summary: Mapping[str, Any]) -> str:
+    """Which instance the plan was solved from: a day folder may hold a newer ``instance.json``."""
+    digest = str(summary.get("instance_sha256", ""))
+    if not digest:
+        return ""
+    return (
+        f'<p class="meta" id="solved-from" data-value="{html.escape(digest)}">Plan solved from '
+        f"instance <code>{html.escape(str(summary.get('name', '')))}</code>, "
+        f"SHA-256 <code>{html.escape(digest[:16])}…</code></p>"
+    )
+
+
 def _figure(chart_id: str, svg: str, caption: str) -> str:
     return (
         f'<figure id="{chart_id}" class="chart">{svg}'
@@ -174,7 +184,13 @@ def render_day_report(
     day = day or instance.start.date().isoformat()
     generated = generated or datetime.now(UTC)
     banners = []
-    if summary.get("status") != "optimal":
+    if summary.get("status") == "interrupted":
+        banners.append(
+            '<div class="warning" id="not-optimal">The solve was interrupted (SIGINT or '
+            "SIGTERM) before proving its target gap: this is the best plan found, within a "
+            f"relative gap of {float(summary.get('gap', 0)):.4%} of the optimum.</div>"
+        )
+    elif summary.get("status") != "optimal":
         banners.append(
             f'<div class="warning" id="not-optimal">The solver stopped at a limit'
             f" ({html.escape(str(summary.get('status')))}) before proving its target gap: this is "
@@ -245,13 +261,8 @@ def render_day_report(
         f"{len(instance.datacenters)} data centres · {len(instance.workloads)} workloads · "
         f"{len(instance.scenarios)} scenarios · {instance.steps} steps of "
         f"{instance.step_minutes} min · generated {generated:%Y-%m-%d %H:%M} UTC</p>"
+        + solved_from_line(summary)
         + "".join(banners)
         + "".join(sections)
         + "</body></html>\n"
     )
-
-
-def write_day_report(path: Path, page: str) -> Path:
-    """Write the page whole (or not at all) to ``path``."""
-    atomic_write_text(Path(path), page)
-    return Path(path)

@@ -7,15 +7,13 @@ the summary are errors; a gap above the limit or unserved flexible energy above
 its threshold are warnings.
 """
 
-import json
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 
-from models.instance import InstanceError, load_instance, validate
-from models.plan.results import PlanTables
+from models.instance import InstanceError, validate
+from models.plan import read_plan, read_summary
 from models.plan.verify import verify_plan
 from models.report.figures import (
     compare_totals,
@@ -24,7 +22,8 @@ from models.report.figures import (
     unserved_flexible_mwh,
 )
 from pipelines.defs.assets.instance import dispatch_instance
-from pipelines.defs.assets.plan import SolvedDay, dispatch_plan, rack_power_plan
+from pipelines.defs.assets.plan import dispatch_plan, rack_power_plan
+from pipelines.defs.common import SolvedDay, day_folder
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import PlanLimits, Publisher
 
@@ -42,10 +41,11 @@ SHED_TOLERANCE_MWH = 1e-6
 def instance_valid(
     context: dg.AssetCheckExecutionContext, publisher: Publisher, dispatch_instance: dict
 ) -> dg.AssetCheckResult:
-    path = publisher.day_dir(context.partition_key) / "instance.json"
+    folder = day_folder(publisher, context.partition_key)
+    path = folder.instance_path
     try:
         if path.exists():
-            instance = load_instance(path)
+            instance = folder.read_instance()
             same = instance.raw == dispatch_instance
         else:
             instance = validate(dispatch_instance, "dispatch_instance")
@@ -75,16 +75,6 @@ def instance_valid(
     )
 
 
-def _read_published(plan_dir: Path):
-
-    return PlanTables(
-        rack_power_plan=pd.read_csv(plan_dir / "rack_power_plan.csv"),
-        workload_allocation=pd.read_csv(plan_dir / "workload_allocation.csv"),
-        energy_schedule=pd.read_csv(plan_dir / "energy_schedule.csv"),
-        summary=json.loads((plan_dir / "summary.json").read_text(encoding="utf-8")),
-    )
-
-
 @dg.asset_check(
     asset=rack_power_plan,
     partitions_def=delivery_days,
@@ -96,7 +86,7 @@ def _read_published(plan_dir: Path):
 def plan_feasible(rack_power_plan: dict, dispatch_instance: dict) -> dg.AssetCheckResult:
 
     instance = validate(dispatch_instance, "dispatch_instance")
-    problems = verify_plan(instance, _read_published(Path(rack_power_plan["plan_dir"])))
+    problems = verify_plan(instance, read_plan(rack_power_plan["plan_dir"]))
     return dg.AssetCheckResult(
         passed=not problems,
         severity=ERROR,
@@ -198,7 +188,7 @@ def published_totals_match_summary(
 ) -> dg.AssetCheckResult:
     instance = validate(dispatch_instance, "dispatch_instance")
     plan_dir = Path(rack_power_plan["plan_dir"])
-    published = json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))
+    published = read_summary(plan_dir)
     totals = totals_from_published(instance, plan_dir)
     problems = compare_totals(totals, published)
     problems += [

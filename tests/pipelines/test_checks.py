@@ -10,8 +10,8 @@ from pipeline_support import DAY, tiny_raw
 from models.dispatch.options import SolveOptions
 from models.dispatch.solve import solve_instance
 from models.instance import dump_instance, validate
+from models.plan.folder import write_plan_files
 from models.plan.results import PlanTables, plan_tables
-from models.plan.write import write_plan_files
 from pipelines.defs import checks
 from pipelines.defs.assets.plan import SolvedDay
 from pipelines.defs.resources import PlanLimits, Publisher

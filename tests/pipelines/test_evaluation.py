@@ -76,13 +76,21 @@ def test_past_day_is_evaluated_with_five_policies(evaluated):
     assert set(content["policies"]) == set(POLICIES)
     assert content["actual_source"].startswith("metered ")
     assert (day_dir / "actual.json").is_file()
-    folder = day_dir / "evaluation"
-    assert {p.name for p in folder.iterdir()} == {
+    # The backtest's layout (models.plan.DayFolder): the step tables beside evaluation.json.
+    assert {p.name for p in day_dir.iterdir()} >= {
+        "instance.json",
+        "plan",
+        "report.html",
+        "flat_plan",
+        "actual.json",
         "evaluation.json",
         "policy_steps.csv",
         "actual_output.csv",
     }
-    assert json.loads((folder / "evaluation.json").read_text()) == content
+    # The flat plan is the report's, solved once: its objective is the one in flat_plan/.
+    flat_summary = json.loads((day_dir / "flat_plan" / "summary.json").read_text())
+    assert content["flat_plan"] == "report"
+    assert content["policies"]["flat"]["planned_objective"] == flat_summary["objective"]
     [mat] = evaluated["day"].asset_materializations_for_node("plan_evaluation")
     assert mat.partition == PAST_DAY
     meta = {k: v.value for k, v in mat.metadata.items()}
@@ -98,6 +106,7 @@ def test_past_day_is_evaluated_with_five_policies(evaluated):
             assert isinstance(mat.metadata[key], dg.FloatMetadataValue)
             assert meta[key] == content[key]
     assert "| stochastic |" in meta["policies"]
+    assert meta["flat_plan"] == "report"
     [actual] = evaluated["day"].asset_materializations_for_node("actual_output")
     assert actual.metadata["metered"].value is True
 

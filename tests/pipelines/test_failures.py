@@ -3,6 +3,8 @@
 The solver stopped at a limit is run for real in ``test_real_forecast.py``.
 """
 
+import json
+
 import dagster as dg
 import pytest
 from pipeline_support import DAY, failure_description, materialize_day, resources, tiny_raw
@@ -40,8 +42,37 @@ def test_infeasible_day_fails_with_the_named_cause(assemble_returns, instance, r
     message = failure_description(result, "dispatch_plan")
     assert message.startswith(f"No feasible plan for {DAY}: ")
     assert len(message) > len(f"No feasible plan for {DAY}: ") + 5
-    # the instance stays archived for `suandian solve`, with no stale plan beside it
+    # the instance stays archived for `suandian solve`; there was no plan before
     assert sorted(p.name for p in (runs_dir / DAY).iterdir()) == ["instance.json"]
+
+
+def snapshot(folder) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_failed_replan_keeps_the_last_good_plan(assemble_returns, instance, runs_dir):
+    good = tiny_raw()
+    assemble_returns(good)
+    assert materialize_day(DAY, resources(runs_dir), instance).success
+    day = runs_dir / DAY
+    plan_before = snapshot(day / "plan")
+    report_before = (day / "report.html").read_bytes()
+    published = json.loads((day / "plan" / "summary.json").read_text())
+
+    bad = tiny_raw()
+    bad["datacenters"][0].update(initial_blocks_on=0, max_block_change=1, inflexible_mw=[12.0] * 96)
+    assemble_returns(bad)
+    result = materialize_day(DAY, resources(runs_dir), instance, raise_on_error=False)
+    assert not result.success
+    assert failure_description(result, "dispatch_plan").startswith(f"No feasible plan for {DAY}: ")
+    # The new instance is archived; the plan and report of the old one are untouched.
+    assert json.loads((day / "instance.json").read_text()) == bad
+    assert snapshot(day / "plan") == plan_before
+    assert (day / "report.html").read_bytes() == report_before
+    [mat] = result.asset_materializations_for_node("dispatch_instance")
+    meta = {k: v.value for k, v in mat.metadata.items()}
+    assert meta["published_plan_instance_sha256"] == published["instance_sha256"]
+    assert meta["instance_sha256"] != published["instance_sha256"]
 
 
 def test_transient_source_error_is_retried(assemble_returns, instance, runs_dir, monkeypatch):

@@ -60,7 +60,12 @@ def test_day_materialises_and_every_check_passes(day_run):
 def test_published_files_match_the_summary(day_run):
     day = day_run["runs"] / DAY
     plan = day / "plan"
-    assert sorted(p.name for p in day.iterdir()) == ["instance.json", "plan", "report.html"]
+    assert sorted(p.name for p in day.iterdir()) == [
+        "flat_plan",
+        "instance.json",
+        "plan",
+        "report.html",
+    ]
     assert {p.name for p in plan.iterdir()} == {
         "summary.json",
         "rack_power_plan.csv",
@@ -134,7 +139,7 @@ def test_metadata_is_typed(day_run):
     assert isinstance(report["shifting_saving"], dg.FloatMetadataValue)
 
 
-def test_rematerialising_replaces_the_day_whole(day_run):
+def test_rematerialising_replaces_each_file_of_the_day_whole(day_run):
     runs = day_run["runs"]
     day = runs / DAY
     before = (day / "instance.json").read_text()
@@ -148,10 +153,13 @@ def test_rematerialising_replaces_the_day_whole(day_run):
         selection=dg.AssetSelection.assets("dispatch_instance").downstream(),
     )
     assert result.success
-    assert not (day / "stale.txt").exists()
+    # The day folder is no longer swapped whole (its plan must outlive a failed re-plan):
+    # each of its files and the plan folder are, and a file it does not own stays.
+    assert (day / "stale.txt").exists()
     assert not (day / "plan" / "sites" / "dc99.csv").exists()
     assert (day / "instance.json").read_text() == before  # same inputs, same instance
-    assert not [p for p in runs.iterdir() if p.name.startswith(".")]  # no staging left
+    for folder in (runs, day):
+        assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no staging left
 
 
 def test_two_days_give_different_plans(day_run):

@@ -22,8 +22,7 @@ from pipeline_support import (
     small_fleet_resources,
 )
 
-import pipelines.defs.assets.instance as instance_assets
-import pipelines.defs.assets.plan as plan_assets
+import models.plan.folder as plan_folder
 from pipelines.defs.resources import PlanLimits
 from tests.report_parse import parse_report
 
@@ -100,7 +99,7 @@ def test_small_fleet_day_runs_the_real_forecast_assets(instance, runs_dir):
 
 def corrupt_archived_instance(monkeypatch) -> None:
     """The archived instance.json gets a negative price after the asset validated its value."""
-    real = instance_assets.dump_instance
+    real = plan_folder.dump_instance
 
     def dump(raw, path):
         real(raw, path)
@@ -108,12 +107,12 @@ def corrupt_archived_instance(monkeypatch) -> None:
         data["grid"]["import_price"][40] = -1.0
         Path(path).write_text(json.dumps(data))
 
-    monkeypatch.setattr(instance_assets, "dump_instance", dump)
+    monkeypatch.setattr(plan_folder, "dump_instance", dump)
 
 
 def corrupt_published_plan(monkeypatch) -> None:
     """The published rack plan switches every block of the first row off, though load runs."""
-    real = plan_assets.write_plan_files
+    real = plan_folder.write_plan_files
 
     def write(tables, folder):
         real(tables, folder)
@@ -122,7 +121,7 @@ def corrupt_published_plan(monkeypatch) -> None:
         rack.loc[0, "blocks_on"] = 0
         rack.to_csv(path, index=False)
 
-    monkeypatch.setattr(plan_assets, "write_plan_files", write)
+    monkeypatch.setattr(plan_folder, "write_plan_files", write)
 
 
 @pytest.mark.parametrize(

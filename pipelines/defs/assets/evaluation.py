@@ -8,8 +8,11 @@ Thin wrappers over ``models.backtest``:
   offline synthetic realisation around the day's forecast.
 - ``plan_evaluation``: the published plan's first stage kept, re-dispatched on
   the actual output, and compared with perfect foresight, deterministic, flat
-  and greedy plans: ``<runs>/<day>/evaluation.json`` plus the per-step CSVs
-  under ``<runs>/<day>/evaluation/``.
+  and greedy plans: ``<runs>/<day>/evaluation.json`` with ``policy_steps.csv``
+  and ``actual_output.csv`` beside it. The flat plan is the one the day report
+  solved (``<runs>/<day>/flat_plan/``) when it was solved from the same instance.
+
+Every file goes through ``models.plan.DayFolder``, as in ``suandian backtest``.
 - ``backtest_report``: every evaluated day under the runs folder in
   ``<runs>/backtest/backtest.csv`` and ``backtest.html``.
 
@@ -17,40 +20,36 @@ A day can be evaluated only once it has ended (Asia/Shanghai).
 """
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
-from models.atomic import atomic_write_text, replace_directory
 from models.backtest import (
     POLICIES,
     PlanFolderError,
+    ReadyPlan,
     actual_instance,
     evaluate_day,
     load_results,
     read_actual,
     read_plan,
-    write_actual,
-    write_evaluation_files,
+    write_evaluation,
     write_summary,
 )
-from models.backtest.evaluate import EVALUATION_FILE
 from models.backtest.run import CSV_FILE, HTML_FILE
 from models.dispatch.diagnose import NoFeasiblePlanError
 from models.forecast.errors import ForecastInputError
-from models.instance import InstanceError, validate
+from models.instance import Instance, InstanceError, validate
+from models.plan import EVALUATION_FILE, DayFolder, read_summary, solved_from
 from models.timegrid import day_has_ended
 from pipelines.defs import inbox
-from pipelines.defs.assets.forecasts import fleet
+from pipelines.defs.common import day_folder, fleet
 from pipelines.defs.partitions import TIMEZONE, delivery_days
 from pipelines.defs.resources import ForecastSettings, Publisher, SolverSettings
 
 OWNERS = ["team:dispatch"]
 GROUP = "evaluation"
-ACTUAL_FILE = "actual.json"
-EVALUATION_DIR = "evaluation"
 BACKTEST_DIR = "backtest"
 
 
@@ -103,7 +102,7 @@ def actual_output(
         config = fleet(forecast)
         actual = read_actual(metered or "synthetic", instance, config)
         raw = actual_instance(dispatch_instance, actual)
-        path = write_actual(raw, publisher.day_dir(day) / ACTUAL_FILE)
+        path = day_folder(publisher, day).write_actual(raw)
     except (ForecastInputError, InstanceError) as exc:
         raise input_failure(f"actual output of {day}", exc) from exc
     daily = actual.mw.sum() * instance.step_hours
@@ -156,6 +155,32 @@ def evaluation_metadata(content: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
+def published_first_stage(instance: Instance, folder: DayFolder, day: str):
+    """The published plan's first stage, provided it was solved from ``instance``."""
+    try:
+        summary = read_summary(folder.plan_dir)
+        if not solved_from(summary, instance):
+            raise dg.Failure(
+                description=f"The published plan of {day} ({folder.plan_dir}) was solved from "
+                f"instance {str(summary.get('instance_sha256', 'unknown'))[:12]}, not from the "
+                "day's current instance: plan the day again before evaluating it",
+                allow_retries=False,
+            )
+        return read_plan(instance, folder.plan_dir)
+    except PlanFolderError as exc:
+        raise input_failure(f"published plan of {day} ({folder.plan_dir})", exc) from exc
+
+
+def report_flat_plan(instance: Instance, folder: DayFolder) -> ReadyPlan | None:
+    """The flat plan the day report solved, when it was solved from ``instance``."""
+    try:
+        if solved_from(read_summary(folder.flat_plan_dir), instance):
+            return ReadyPlan.read(instance, folder.flat_plan_dir)
+    except PlanFolderError:
+        pass
+    return None
+
+
 @dg.asset(
     partitions_def=delivery_days,
     group_name=GROUP,
@@ -164,6 +189,7 @@ def evaluation_metadata(content: dict[str, Any]) -> dict[str, Any]:
     code_version="1",
     pool="solver",
     tags={"suandian/step": "evaluate"},
+    deps=[dg.AssetKey("plan_report")],
 )
 def plan_evaluation(
     context: dg.AssetExecutionContext,
@@ -179,18 +205,23 @@ def plan_evaluation(
     Keeps the plan's first stage (blocks on, workload allocation), re-dispatches
     the rest on the actual output and does the same for perfect foresight,
     deterministic, flat and greedy plans (each MIP within the solver resource's
-    ``evaluation_*`` limits). Writes ``<runs>/<day>/evaluation.json`` and the
-    per-step CSVs under ``<runs>/<day>/evaluation/``, whole or not at all.
+    ``evaluation_*`` limits). The flat plan is the day report's
+    (``<runs>/<day>/flat_plan/``, solved under the same limits) when it belongs
+    to the day's instance, else it is solved here. Writes
+    ``<runs>/<day>/evaluation.json``, ``policy_steps.csv`` and ``actual_output.csv``.
+    Fails when the published plan was solved from another instance.
     """
 
     day = context.partition_key
     require_ended(day)
     instance = validate(dispatch_instance, f"dispatch_instance {day}")
-    plan_dir = Path(rack_power_plan["plan_dir"])
-    try:
-        first = read_plan(instance, plan_dir)
-    except (PlanFolderError, FileNotFoundError) as exc:
-        raise input_failure(f"published plan of {day} ({plan_dir})", exc) from exc
+    folder = DayFolder(Path(rack_power_plan["plan_dir"]).parent)
+    first = published_first_stage(instance, folder, day)
+    flat = report_flat_plan(instance, folder)
+    context.log.info(
+        f"{day}: flat plan "
+        + (f"taken from the report ({folder.flat_plan_dir})" if flat else "solved here")
+    )
     options = solver.evaluation_options()
     metered = metered_folder(forecast, day)
     source = f"metered {metered}" if metered else "synthetic"
@@ -202,6 +233,7 @@ def plan_evaluation(
             options,
             actual_source=source,
             progress=lambda name: context.log.info(f"{day}: evaluating {name}"),
+            flat=flat,
         )
     except NoFeasiblePlanError as exc:
         raise dg.Failure(
@@ -209,23 +241,17 @@ def plan_evaluation(
             metadata={"cause": dg.MetadataValue.text(str(exc.cause))},
             allow_retries=False,
         ) from exc
-    day_dir = publisher.day_dir(day)
-    folder = day_dir / EVALUATION_DIR
     extra = {
         "time_limit_s": options.time_limit_s,
         "mip_rel_gap": options.mip_rel_gap,
-        "plan_dir": str(plan_dir),
+        "plan_dir": str(folder.plan_dir),
+        "flat_plan": "report" if flat else "solved",
     }
-    # evaluation/ holds every file of the evaluation and is swapped in whole; evaluation.json
-    # beside it (what the backtest report reads) is then replaced atomically by its copy.
-    (day_dir / EVALUATION_FILE).unlink(missing_ok=True)
-    replace_directory(folder, lambda staging: write_evaluation_files(evaluation, staging, extra))
-    text = (folder / EVALUATION_FILE).read_text(encoding="utf-8")
-    atomic_write_text(day_dir / EVALUATION_FILE, text)
-    content = json.loads(text)
+    path = write_evaluation(evaluation, folder, extra)
+    content = folder.read_evaluation()
     meta = evaluation_metadata(content)
-    meta["evaluation_json"] = dg.MetadataValue.path(str(day_dir / EVALUATION_FILE))
-    meta["evaluation_dir"] = dg.MetadataValue.path(str(folder))
+    meta["evaluation_json"] = dg.MetadataValue.path(str(path))
+    meta["flat_plan"] = dg.MetadataValue.text(extra["flat_plan"])
     meta["time_limit_s"] = dg.MetadataValue.float(float(options.time_limit_s or 0.0))
     meta["mip_rel_gap"] = dg.MetadataValue.float(float(options.mip_rel_gap))
     return dg.MaterializeResult(metadata=meta)

@@ -8,20 +8,17 @@ the assets' ``RetryPolicy``; an input that breaks a rule fails at once with the
 rule in the message.
 """
 
-import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import dagster as dg
 import pandas as pd
 
-from models.forecast import load_fleet_config
 from models.forecast import weather_forecast as weather_step
 from models.forecast.datacentres import datacenter_conditions as conditions_step
-from models.forecast.errors import ForecastInputError
 from models.forecast.renewable import renewable_forecast as renewable_step
 from models.forecast.tariff import grid_tariff as tariff_step
 from models.forecast.workloads import workload_queue as queue_step
+from pipelines.defs.common import delivery_day, fleet, from_source
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import ForecastSettings
 
@@ -29,27 +26,6 @@ OWNERS = ["team:forecasting"]
 SOURCE_RETRY = dg.RetryPolicy(
     max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
-T = TypeVar("T")
-
-
-def delivery_day(context: dg.AssetExecutionContext) -> dt.date:
-    return dt.date.fromisoformat(context.partition_key)
-
-
-def from_source(what: str, call: Callable[[], T]) -> T:
-    """Run a source call; input errors fail for good, anything else may be retried."""
-
-    try:
-        return call()
-    except (ForecastInputError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        raise dg.Failure(description=f"{what}: {exc}", allow_retries=False) from exc
-
-
-def fleet(forecast: ForecastSettings):
-
-    return from_source(
-        "fleet configuration", lambda: load_fleet_config(forecast.fleet_config_path())
-    )
 
 
 def frame_metadata(frame: Any) -> dict[str, Any]:

@@ -1,21 +1,23 @@
 """The day's problem instance: the contract-valid JSON the solver reads, archived per day.
 
-``<runs>/<day>/`` is replaced whole by a folder holding only the new
-``instance.json``: a plan or report left from an earlier instance never sits
-beside it, and any day's plan can be re-solved later with
+Only ``<runs>/<day>/instance.json`` is replaced (``models.plan.DayFolder``):
+the day's published plan and report stay until a new plan is written whole,
+so a re-plan whose solve fails leaves the dispatcher the last good plan. The
+plan's ``summary.json`` names the instance it was solved from
+(``instance_sha256``), and this asset's metadata says whether that is the new
+one. Any day's plan can be re-solved later with
 ``suandian solve <runs>/<day>/instance.json --out DIR``.
 """
 
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
-from models.atomic import replace_directory
 from models.forecast.assemble import assemble_instance
 from models.forecast.errors import ForecastInputError
-from models.instance import InstanceError, dump_instance, validate
-from pipelines.defs.assets.forecasts import delivery_day, fleet
+from models.instance import InstanceError, instance_digest, validate
+from models.plan import DayFolder, PlanFolderError
+from pipelines.defs.common import day_folder, delivery_day, fleet
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import ForecastSettings, Publisher
 
@@ -28,6 +30,16 @@ def invalid_instance_failure(day: str, problems: list[str]) -> dg.Failure:
         metadata={"problems": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in problems))},
         allow_retries=False,
     )
+
+
+def published_plan_instance(folder: DayFolder) -> str | None:
+    """``instance_sha256`` of the day's published plan, ``None`` when there is none."""
+    if not folder.plan_dir.is_dir():
+        return None
+    try:
+        return str(folder.read_summary().get("instance_sha256", ""))
+    except PlanFolderError:
+        return None
 
 
 @dg.asset(
@@ -67,9 +79,15 @@ def dispatch_instance(
         raise invalid_instance_failure(day, exc.problems) from exc
     except ForecastInputError as exc:  # assemble_instance wraps the validator's message
         raise invalid_instance_failure(day, str(exc).splitlines()) from exc
-    day_dir = publisher.day_dir(day)
-    replace_directory(day_dir, lambda staging: dump_instance(raw, Path(staging) / "instance.json"))
-    path = day_dir / "instance.json"
+    folder = day_folder(publisher, day)
+    path = folder.write_instance(raw)
+    digest = instance_digest(raw)
+    published = published_plan_instance(folder)
+    if published is not None and published != digest:
+        context.log.info(
+            f"{day}: the published plan was solved from instance {published[:12]}; it stays "
+            "published until a plan of this instance is written"
+        )
     expected_renewable = (
         sum(s.probability * float(s.total_renewable_mw.sum()) for s in instance.scenarios)
         * instance.step_hours
@@ -78,6 +96,8 @@ def dispatch_instance(
         {
             "instance_json": dg.MetadataValue.path(str(path)),
             "name": instance.name,
+            "instance_sha256": digest,
+            "published_plan_instance_sha256": published or "",
             "datacenters": len(instance.datacenters),
             "workloads": len(instance.workloads),
             "scenarios": len(instance.scenarios),

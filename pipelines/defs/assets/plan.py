@@ -2,39 +2,31 @@
 
 ``dispatch_plan`` solves the archived instance with HiGHS (``models.dispatch``)
 and turns the solution into the contract's tables (``models.plan``).
-``rack_power_plan`` publishes them under ``<runs>/<day>/plan/``: exactly what
-``suandian solve --out`` writes, plus the rack plan as Parquet and one 96-point
-CSV per data centre for the site operators.
+``rack_power_plan`` publishes them under ``<runs>/<day>/plan/``
+(``models.plan.DayFolder``): the same plan folder ``suandian solve --out``
+writes, with the rack plan as Parquet and one 96-point CSV per data centre for
+the site operators. Until then the day's previous plan stays published.
+
+A solve stopped by a signal (a run terminated in the UI sends SIGTERM to the
+step) publishes its best plan at once from ``dispatch_plan``, with status
+``interrupted``: the run ends before ``rack_power_plan`` would.
 """
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
-from models.atomic import replace_directory
 from models.dispatch.diagnose import NoFeasiblePlanError
 from models.dispatch.solve import solve_instance
 from models.instance import validate
+from models.plan import plan_tables
 from models.plan.figures import FIGURES
-from models.plan.results import plan_tables
-from models.plan.write import write_plan_files
-from models.report import write_site_files
 from models.report.figures import scenario_rows
+from pipelines.defs.common import SolvedDay, day_folder
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import Publisher, SolverSettings
 
 OWNERS = ["team:dispatch"]
-
-
-@dataclass
-class SolvedDay:
-    """What ``dispatch_plan`` hands downstream: the tables and the limits it solved under."""
-
-    tables: Any  # models.plan.results.PlanTables
-    mip_rel_gap: float
-    time_limit_s: float | None
 
 
 def plan_metadata(summary: dict[str, Any]) -> dict[str, Any]:
@@ -42,6 +34,8 @@ def plan_metadata(summary: dict[str, Any]) -> dict[str, Any]:
     shown = [f for f in FIGURES if f.key in summary]
     meta: dict[str, Any] = {f.key: dg.MetadataValue.float(float(summary[f.key])) for f in shown}
     meta["status"] = dg.MetadataValue.text(str(summary.get("status", "")))
+    meta["instance_name"] = dg.MetadataValue.text(str(summary.get("name", "")))
+    meta["instance_sha256"] = dg.MetadataValue.text(str(summary.get("instance_sha256", "")))
     lines = ["| figure | value | unit |", "|---|---:|---|"]
     lines += [f"| {f.label} | {float(summary[f.key]):,.{f.digits}f} | {f.unit} |" for f in shown]
     meta["key_figures"] = dg.MetadataValue.md("\n".join(lines))
@@ -73,13 +67,19 @@ def plan_metadata(summary: dict[str, Any]) -> dict[str, Any]:
     tags={"suandian/step": "solve"},
 )
 def dispatch_plan(
-    context: dg.AssetExecutionContext, solver: SolverSettings, dispatch_instance: dict
+    context: dg.AssetExecutionContext,
+    solver: SolverSettings,
+    publisher: Publisher,
+    dispatch_instance: dict,
 ) -> dg.Output[SolvedDay]:
     """The optimal rack-power plan for the day: HiGHS on the Pyomo model of the contract.
 
     A search stopped by its time limit (or a limit in the solver resource's
     ``highs_options``) still yields the best plan found, with its gap and a
-    warning; a day with no feasible plan fails with the named cause.
+    warning; so does a search stopped by SIGINT/SIGTERM (a terminated run),
+    whose plan is published at once with status ``interrupted``. A day with no
+    feasible plan fails with the named cause, and its last good plan stays
+    published.
     """
 
     day = context.partition_key
@@ -95,7 +95,15 @@ def dispatch_plan(
         ) from exc
     tables = plan_tables(instance, solution)
     summary = tables.summary
-    if summary.get("status") != "optimal":
+    meta = plan_metadata(summary)
+    if summary.get("status") == "interrupted":
+        plan_dir = day_folder(publisher, day).write_plan(tables)
+        context.log.warning(
+            f"Solve of {day} interrupted: published the best plan found to {plan_dir}, "
+            f"gap {float(summary['gap']):.4%}."
+        )
+        meta["plan_dir"] = dg.MetadataValue.path(str(plan_dir))
+    elif summary.get("status") != "optimal":
         limits = f"time limit {options.time_limit_s} s"
         if solver.highs_options:
             limits += f", HiGHS options {solver.highs_options}"
@@ -104,7 +112,6 @@ def dispatch_plan(
             f"publishing the best plan found, gap {float(summary['gap']):.4%} "
             f"(target {options.mip_rel_gap:.4%})."
         )
-    meta = plan_metadata(summary)
     meta["build_seconds"] = dg.MetadataValue.float(float(solution.build_seconds))
     meta["time_limit_s"] = dg.MetadataValue.float(float(options.time_limit_s or 0.0))
     meta["mip_rel_gap_target"] = dg.MetadataValue.float(float(options.mip_rel_gap))
@@ -130,21 +137,16 @@ def rack_power_plan(
 ) -> dg.Output[dict]:
     """The published plan: ``<runs>/<day>/plan/`` replaced whole.
 
-    Holds ``summary.json``, ``rack_power_plan.csv``, ``workload_allocation.csv``
-    and ``energy_schedule.csv`` exactly as ``suandian solve --out`` writes
-    them, plus ``rack_power_plan.parquet`` and ``sites/<datacenter>.csv`` (step,
-    start, blocks on, racks on, IT cap MW, facility MW) for each site operator.
+    The plan folder ``suandian solve --out`` writes: ``summary.json``,
+    ``rack_power_plan.csv``, ``workload_allocation.csv``, ``energy_schedule.csv``,
+    ``rack_power_plan.parquet`` and ``sites/<datacenter>.csv`` (step, start,
+    blocks on, racks on, IT cap MW, facility MW) for each site operator. The
+    summary's ``instance_sha256`` names the instance it was solved from.
     """
 
     day = context.partition_key
-    plan_dir = publisher.day_dir(day) / "plan"
     tables = dispatch_plan.tables
-
-    def fill(staging: Path) -> None:
-        write_plan_files(tables, staging)  # what `suandian solve --out` writes
-        write_site_files(tables.rack_power_plan, staging)
-
-    replace_directory(plan_dir, fill)
+    plan_dir = day_folder(publisher, day).write_plan(tables)
     files = sorted(str(p.relative_to(plan_dir)) for p in plan_dir.rglob("*") if p.is_file())
     context.log.info(f"Published {len(files)} files to {plan_dir}")
     rows = len(tables.rack_power_plan)
@@ -156,6 +158,9 @@ def rack_power_plan(
             "files": dg.MetadataValue.int(len(files)),
             "rack_plan_rows": dg.MetadataValue.int(rows),
             "published": dg.MetadataValue.bool(publisher.publish),
+            "status": dg.MetadataValue.text(str(tables.summary["status"])),
+            "instance_name": dg.MetadataValue.text(str(tables.summary["name"])),
+            "instance_sha256": dg.MetadataValue.text(str(tables.summary["instance_sha256"])),
             "dagster/row_count": dg.MetadataValue.int(rows),
         },
     )

@@ -12,8 +12,8 @@ import pytest
 from models.dispatch.options import SolveOptions
 from models.dispatch.solve import solve_instance
 from models.instance import validate
+from models.plan import write_plan
 from models.plan.results import plan_tables
-from models.plan.write import write_plan
 from tests.conftest import EXAMPLES
 
 #: small-11's plants renamed to plants of the shipped fleet, so the error model knows them

@@ -18,10 +18,10 @@ from models.backtest.actual import (
     mean_forecast_mw,
     read_actual,
     synthetic_actual,
-    write_actual,
 )
 from models.forecast import ForecastInputError, load_fleet_config, plant_power, weather_forecast
 from models.instance import load_instance, validate
+from models.plan import DayFolder
 from tests.models.backtest.conftest import BUILT_DAY
 from tests.models.forecast.conftest import OM_DIR, SUMMER
 
@@ -110,7 +110,7 @@ def test_actual_instance_changes_only_the_scenarios(built_raw, built, config):
 
 def test_actual_json_written_and_read_back(tmp_path, built_raw, built, config):
     actual = read_actual(None, built, config)
-    path = write_actual(actual_instance(built_raw, actual), tmp_path / "actual.json")
+    path = DayFolder(tmp_path).write_actual(actual_instance(built_raw, actual))
     again = read_actual(path, built, config)
     assert again.source.startswith("instance ")
     np.testing.assert_array_equal(again.mw.to_numpy(), actual.mw.to_numpy())

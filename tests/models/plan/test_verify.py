@@ -20,9 +20,9 @@ from models.dispatch.options import SolveOptions
 from models.dispatch.solve import solve_instance
 from models.instance import load_instance, validate
 from models.instance.schema import Instance
+from models.plan.folder import TABLE_FILES, write_plan
 from models.plan.results import PlanTables, plan_tables
 from models.plan.verify import verify_plan
-from models.plan.write import TABLE_FILES, write_plan
 from tests.conftest import EXAMPLES, tiny_instance
 
 OPTIONS = SolveOptions(log=False)

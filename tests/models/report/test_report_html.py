@@ -9,8 +9,9 @@ import subprocess
 import pandas as pd
 import pytest
 
+from models.plan import DayFolder, write_plan
 from models.plan.figures import KEY_FIGURES
-from models.report import render_day_report, write_day_report, write_site_files
+from models.report import render_day_report
 from models.report.figures import (
     compare_totals,
     totals_from_published,
@@ -68,10 +69,17 @@ def test_without_flat_plan_and_with_time_limit(tiny_instance, tiny_plan):
 
 
 def test_site_files_and_published_totals(tmp_path, tiny_instance, tiny_plan):
-    for name in ("rack_power_plan", "workload_allocation", "energy_schedule"):
-        getattr(tiny_plan, name).to_csv(tmp_path / f"{name}.csv", index=False)
-    written = write_site_files(tiny_plan.rack_power_plan, tmp_path)
-    assert {p.name for p in written} == {"rack_power_plan.parquet", "dc01.csv", "dc02.csv"}
+    write_plan(tiny_plan, tmp_path)
+    written = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()}
+    assert written == {
+        "summary.json",
+        "rack_power_plan.csv",
+        "workload_allocation.csv",
+        "energy_schedule.csv",
+        "rack_power_plan.parquet",
+        "sites/dc01.csv",
+        "sites/dc02.csv",
+    }
     site = pd.read_csv(tmp_path / "sites" / "dc01.csv")
     assert list(site.columns) == [
         "step",
@@ -111,9 +119,7 @@ def test_screenshot_with_headless_chromium(tmp_path, tiny_instance, tiny_plan, t
         CHROMIUM is not None,
         "no Chromium on this machine (apt-get install chromium to run the screenshot test)",
     )
-    page = write_day_report(
-        tmp_path / "report.html", render_day_report(tiny_instance, tiny_plan, tiny_flat)
-    )
+    page = DayFolder(tmp_path).write_report(render_day_report(tiny_instance, tiny_plan, tiny_flat))
     shot = tmp_path / "report.png"
     subprocess.run(
         [
@@ -133,3 +139,17 @@ def test_screenshot_with_headless_chromium(tmp_path, tiny_instance, tiny_plan, t
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 20_000  # a blank page compresses to a few kB
+
+
+def test_report_names_the_instance_the_plan_was_solved_from(tiny_instance, tiny_plan):
+    import hashlib
+    import json
+
+    text = json.dumps(tiny_instance.raw, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    tiny_plan.summary["instance_sha256"] = digest
+    page = render_day_report(tiny_instance, tiny_plan, None)
+    assert f'id="solved-from" data-value="{digest}"' in page
+    assert digest[:16] in page
+    tiny_plan.summary["status"] = "interrupted"
+    assert "The solve was interrupted" in render_day_report(tiny_instance, tiny_plan, None)

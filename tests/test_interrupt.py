@@ -1,0 +1,110 @@
+"""A solve stopped by a real signal publishes its best plan (``suandian solve`` in a subprocess).
+
+The medium example solved to a zero gap on one thread takes far longer than
+the moment its first incumbent appears (about 1 s), so the signal is sent as
+soon as the HiGHS log shows a branch-and-bound row with a finite best
+solution: no fixed sleep, whatever the machine's speed. Standard error is a
+pseudo-terminal, as at a dispatcher's console: into a pipe, Pyomo hands the
+HiGHS log on only when the run ends.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from models.instance import load_instance
+from models.plan import read_plan
+from models.plan.verify import verify_plan
+from tests.conftest import EXAMPLES
+
+REPO = Path(__file__).resolve().parents[1]
+INSTANCE = EXAMPLES / "medium-12" / "instance.json"
+NUMBER = r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
+# A B&B row: nodes, queue, leaves, explored %, best bound, best solution (a number, not inf).
+INCUMBENT_ROW = re.compile(rf"^\s*\w?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+{NUMBER}\s+{NUMBER}\s")
+
+
+def _lines(fd: int, sink: queue.Queue) -> None:
+    with os.fdopen(fd, "r", errors="replace") as stream:
+        try:
+            for line in iter(stream.readline, ""):
+                sink.put(line)
+        except OSError:  # EIO: the terminal's other side closed with the process
+            pass
+    sink.put(None)
+
+
+def start_solve(out: Path) -> tuple[subprocess.Popen, queue.Queue]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    terminal, stderr = pty.openpty()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "suandian"), "solve", str(INSTANCE), "--out", str(out),
+         "--gap", "0", "--threads", "1"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+    )  # fmt: skip
+    os.close(stderr)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_lines, args=(terminal, lines), daemon=True).start()
+    return proc, lines
+
+
+def wait_for_incumbent(proc: subprocess.Popen, lines: queue.Queue, timeout: float = 120.0):
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1.0)
+        except queue.Empty:
+            continue
+        if line is None:
+            pytest.fail(f"solve ended before an incumbent was logged:\n{''.join(seen[-30:])}")
+        seen.append(line)
+        if INCUMBENT_ROW.match(line):
+            return seen
+    proc.kill()
+    pytest.fail(f"no incumbent logged within {timeout} s:\n{''.join(seen[-30:])}")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_stops_the_solve_and_publishes_the_best_plan(tmp_path, signum):
+    out = tmp_path / "plan"
+    proc, lines = start_solve(out)
+    try:
+        wait_for_incumbent(proc, lines)
+        proc.send_signal(signum)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stderr = []
+    while (line := lines.get(timeout=10)) is not None:
+        stderr.append(line)
+    stdout = proc.stdout.read()
+    assert code == 0, "".join(stderr[-20:])
+    assert stdout.startswith("interrupted: objective ")
+    plan = read_plan(out)
+    summary = plan.summary
+    assert summary["status"] == "interrupted"
+    objective, bound = summary["objective"], summary["bound"]
+    assert bound <= objective
+    assert summary["gap"] == pytest.approx((objective - bound) / max(1.0, abs(objective)))
+    log = "".join(stderr)
+    assert "Interrupted by user" in log  # HiGHS's own report of the stop
+    assert f"solve interrupted: best plan found has gap {summary['gap']:.3%}" in log
+    assert verify_plan(load_instance(INSTANCE), plan) == []
