@@ -68,10 +68,8 @@ class SolveOptions:
 # solve proves DEFAULT_MIP_REL_GAP within that time.
 DAILY_PLAN = SolveOptions(time_limit_s=60.0, mip_rel_gap=1e-3)
 
-# The flat (no-shifting) comparison plan of the day report: it only needs to be close.
-COMPARISON_PLAN = SolveOptions(time_limit_s=30.0, mip_rel_gap=1e-2)
-
-# Each MIP of the evaluation of a day on its actual output (the comparison plans and the
-# re-dispatches; in a backtest also the day's plan): capped so that a range of days
-# finishes, at the contract's gap (`suandian evaluate`, `suandian backtest`, the pipeline).
+# Each MIP of the evaluation of a day on its actual output (the comparison plans, among
+# them the day report's flat plan, and the re-dispatches; in a backtest also the day's
+# plan): capped so that a range of days finishes, at the contract's gap (`suandian
+# evaluate`, `suandian backtest`, the pipeline).
 EVALUATION = SolveOptions(time_limit_s=45.0)

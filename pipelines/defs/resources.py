@@ -21,7 +21,6 @@ import dagster as dg
 from pydantic import Field
 
 from models.dispatch.options import (
-    COMPARISON_PLAN,
     DAILY_PLAN,
     DEFAULT_HIGHS_OPTIONS,
     EVALUATION,
@@ -74,11 +73,10 @@ class SolverSettings(dg.ConfigurableResource):
     """HiGHS limits of the pipeline's solves (``threads=0`` lets HiGHS choose).
 
     The defaults are the profiles of ``models.dispatch.options``: the day's
-    solve ``DAILY_PLAN``, the report's flat plan ``COMPARISON_PLAN`` and the
-    evaluation ``EVALUATION``; a time limit is in whole seconds (so that
-    ``dg.EnvVar.int`` can set it), 0 for none. A time-out still publishes the
-    best plan found. ``flat_*`` bound the flat (no-shifting) comparison plan
-    the report solves: it only needs to be close, not proven optimal.
+    solve ``DAILY_PLAN`` and the evaluation ``EVALUATION`` (which also bounds the
+    report's flat comparison plan, solved once and reused by the evaluation); a
+    time limit is in whole seconds (so that ``dg.EnvVar.int`` can set it), 0 for
+    none. A time-out still publishes the best plan found.
     ``evaluation_*`` bound each MIP of a past day's evaluation (the comparison
     plans and every policy's re-dispatch on the actual output).
     ``highs_options`` are extra HiGHS options for the day's solve only, by HiGHS
@@ -91,8 +89,6 @@ class SolverSettings(dg.ConfigurableResource):
     time_limit_s: int = _seconds(DAILY_PLAN.time_limit_s)
     mip_rel_gap: float = DAILY_PLAN.mip_rel_gap
     threads: int = 0
-    flat_time_limit_s: int = _seconds(COMPARISON_PLAN.time_limit_s)
-    flat_mip_rel_gap: float = COMPARISON_PLAN.mip_rel_gap
     evaluation_time_limit_s: int = _seconds(EVALUATION.time_limit_s)
     evaluation_mip_rel_gap: float = EVALUATION.mip_rel_gap
     highs_options: dict[str, Any] = Field(default_factory=dict)
@@ -105,15 +101,6 @@ class SolverSettings(dg.ConfigurableResource):
             threads=self.threads or None,
             log=log,
             highs_options=tuple({**dict(DEFAULT_HIGHS_OPTIONS), **self.highs_options}.items()),
-        )
-
-    def flat_options(self) -> SolveOptions:
-        """The flat comparison plan: its own limits, never tighter than the day's."""
-        limit = min(self.flat_time_limit_s, self.time_limit_s or self.flat_time_limit_s)
-        return SolveOptions(
-            time_limit_s=_limit(limit),
-            mip_rel_gap=max(self.flat_mip_rel_gap, self.mip_rel_gap),
-            threads=self.threads or None,
         )
 
     def evaluation_options(self) -> SolveOptions:

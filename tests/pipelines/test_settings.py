@@ -27,8 +27,6 @@ SOLVER_DEFAULTS = {
     "time_limit_s": 60,
     "mip_rel_gap": 1e-3,
     "threads": 0,
-    "flat_time_limit_s": 30,
-    "flat_mip_rel_gap": 1e-2,
     "evaluation_time_limit_s": 45,
     "evaluation_mip_rel_gap": 1e-4,
 }
