@@ -3,7 +3,7 @@
 Every policy's first stage (blocks on, workload allocation, hence start-ups
 and unserved workload energy) is kept, and the second stage (storage, grid,
 curtailment, shed) is re-dispatched optimally on the actual output with the
-same model (:func:`models.dispatch.policies.redispatch`). Its objective is the
+same model (:func:`models.dispatch.variants.redispatch`). Its objective is the
 policy's *realised cost*; the key figures are those of the contract, read from
 the re-dispatched plan's tables.
 
@@ -37,9 +37,9 @@ from models.backtest.policies import (
     read_plan,
 )
 from models.dispatch.options import SolveOptions
-from models.dispatch.policies import flat_plan, redispatch
 from models.dispatch.solution import Solution
 from models.dispatch.solve import solve_instance
+from models.dispatch.variants import flat_plan, redispatch
 from models.instance import Instance, validate
 from models.plan.figures import KEY_FIGURES
 from models.plan.folder import DayFolder, read_summary

@@ -4,13 +4,13 @@ A *first stage* is what a plan fixes before the day: blocks on per data
 centre and step, and the IT power given to each workload in each data centre
 and step (start-ups and unserved energy follow from them). Every policy is
 evaluated by keeping its first stage and re-dispatching the second stage on
-the actual output (:func:`models.dispatch.policies.redispatch`).
+the actual output (:func:`models.dispatch.variants.redispatch`).
 
 - ``stochastic``: the plan as solved on the day's scenarios (read from its folder);
 - ``perfect_foresight``: the day solved on ``actual.json``;
 - ``deterministic``: the day solved on one scenario, the probability-weighted
   mean forecast (:func:`mean_forecast_raw`);
-- ``flat``: :func:`models.dispatch.policies.flat_plan` on the day's scenarios;
+- ``flat``: :func:`models.dispatch.variants.flat_plan` on the day's scenarios;
 - ``greedy``: follow the renewables (:func:`greedy_first_stage`).
 """
 

@@ -33,7 +33,7 @@ The command ``suandian instance`` is in :mod:`models.forecast.command`.
 """
 
 from models.forecast.assemble import assemble_instance, build_instance, storage_records
-from models.forecast.datacentres import datacenter_conditions, pue_from_temperature
+from models.forecast.conditions import datacenter_conditions, pue_from_temperature
 from models.forecast.errors import ForecastInputError, ForecastInputWarning
 from models.forecast.fleet import DEFAULT_CONFIG, FleetConfig, load_fleet_config
 from models.forecast.renewable import RenewableForecast, plant_power, renewable_forecast

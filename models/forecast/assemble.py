@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from models.forecast.datacentres import datacenter_conditions
+from models.forecast.conditions import datacenter_conditions
 from models.forecast.errors import ForecastInputError
 from models.forecast.fleet import FleetConfig, load_fleet_config
 from models.forecast.renewable import RenewableForecast, renewable_forecast

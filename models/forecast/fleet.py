@@ -91,8 +91,12 @@ class PvPlant(Site):
     albedo: float = Field(default=0.25, ge=0, le=1)
 
 
-class DataCentre(_Model):
-    """A computing centre: racks in blocks, a PUE model and an inflexible load profile."""
+class DataCentreConfig(_Model):
+    """A computing centre as configured: racks in blocks, a PUE model, an inflexible load profile.
+
+    The configuration side; ``models.instance.DataCenter`` is the contract's record
+    that ``models.forecast.conditions`` derives from it for one delivery day.
+    """
 
     id: PlantId
     name: str = ""
@@ -109,7 +113,7 @@ class DataCentre(_Model):
     block_startup_cost: float = Field(default=0.0, ge=0, description="[CNY per block]")
 
     @model_validator(mode="after")
-    def _blocks(self) -> DataCentre:
+    def _blocks(self) -> DataCentreConfig:
         if self.racks % self.block_racks:
             raise ValueError(
                 f"racks {self.racks} is not a multiple of block_racks {self.block_racks}"
@@ -330,7 +334,7 @@ class FleetConfig(_Model):
     wind_farms: list[WindFarm] = []
     pv_plants: list[PvPlant] = []
     pue: dict[Literal["air", "liquid"], PueModel]
-    datacenters: list[DataCentre] = Field(min_length=1)
+    datacenters: list[DataCentreConfig] = Field(min_length=1)
     storage: list[Storage] = []
     grid: Grid
     tariff: Tariff

@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from models.forecast.datacentres import inflexible_mw
+from models.forecast.conditions import inflexible_mw
 from models.forecast.errors import ForecastInputError
 from models.forecast.fleet import FleetConfig, JobClassRules
 from models.forecast.seeds import stable_rng

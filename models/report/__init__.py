@@ -1,12 +1,12 @@
 """The dispatcher's day report (no Dagster here); its folder is ``models.plan.DayFolder``."""
 
-from models.report.figures import (
+from models.report.html import render_day_report
+from models.report.totals import (
     compare_totals,
     totals_from_published,
     totals_from_tables,
     unserved_flexible_mwh,
 )
-from models.report.html import render_day_report
 
 __all__ = [
     "compare_totals",

@@ -19,7 +19,7 @@ import pandas as pd
 from models.instance import Instance
 from models.plan.figures import FIGURE_BY_KEY, FIGURES
 from models.report import charts
-from models.report.figures import scenario_rows
+from models.report.totals import scenario_rows
 
 
 class Tables(Protocol):

@@ -15,7 +15,7 @@ import dagster as dg
 from models.instance import InstanceError, validate
 from models.plan import read_plan, read_summary
 from models.plan.verify import verify_plan
-from models.report.figures import (
+from models.report.totals import (
     compare_totals,
     flexible_demand_mwh,
     totals_from_published,

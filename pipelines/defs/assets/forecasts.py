@@ -14,7 +14,7 @@ import dagster as dg
 import pandas as pd
 
 from models.forecast import weather_forecast as weather_step
-from models.forecast.datacentres import datacenter_conditions as conditions_step
+from models.forecast.conditions import datacenter_conditions as conditions_step
 from models.forecast.renewable import renewable_forecast as renewable_step
 from models.forecast.tariff import grid_tariff as tariff_step
 from models.forecast.workloads import workload_queue as queue_step

@@ -21,7 +21,7 @@ from models.dispatch.solve import solve_instance
 from models.instance import validate
 from models.plan import plan_tables
 from models.plan.figures import FIGURES
-from models.report.figures import scenario_rows
+from models.report.totals import scenario_rows
 from pipelines.defs.common import SolvedDay, day_folder
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import Publisher, SolverSettings

@@ -11,8 +11,8 @@ import pytest
 from models.backtest.policies import POLICIES
 from models.cli import main
 from models.dispatch.options import SolveOptions
-from models.dispatch.policies import redispatch
 from models.dispatch.solve import solve_instance
+from models.dispatch.variants import redispatch
 from models.instance import load_instance, validate
 from models.plan.figures import KEY_FIGURES, plan_cost
 from models.plan.results import plan_tables

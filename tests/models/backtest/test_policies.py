@@ -15,7 +15,7 @@ from models.backtest.policies import (
     mean_forecast_raw,
     read_plan,
 )
-from models.dispatch.policies import redispatch
+from models.dispatch.variants import redispatch
 from models.instance import validate
 from tests.conftest import tiny_instance
 from tests.models.backtest.conftest import OPTIONS, small_day, two_scenarios

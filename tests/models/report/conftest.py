@@ -172,7 +172,7 @@ def hand_plan(instance: Instance, shift: bool = True) -> HandTables:
             )
     energy_schedule = pd.DataFrame(energy)
     tables = HandTables(rack_power_plan, workload_allocation, energy_schedule)
-    from models.report.figures import totals_from_tables
+    from models.report.totals import totals_from_tables
 
     totals = totals_from_tables(instance, rack_power_plan, workload_allocation, energy_schedule)
     import_cost = float(instance.grid.import_cost_per_mwh[0])

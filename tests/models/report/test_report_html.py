@@ -12,7 +12,7 @@ import pytest
 from models.plan import DayFolder, write_plan
 from models.plan.figures import KEY_FIGURES
 from models.report import render_day_report
-from models.report.figures import (
+from models.report.totals import (
     compare_totals,
     totals_from_published,
     totals_from_tables,

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from models.forecast.errors import ForecastInputError
-from models.forecast.fleet import DataCentre, FleetConfig, PueModel
+from models.forecast.fleet import DataCentreConfig, FleetConfig, PueModel
 from models.forecast.seeds import ar1, stable_rng
 from models.forecast.units import kelvin_to_celsius
 from models.timegrid import STEPS_PER_DAY, day_step_midpoints
@@ -54,7 +54,7 @@ def pue_from_temperature(temp_c, model: PueModel) -> np.ndarray:
     )
 
 
-def inflexible_mw(dc: DataCentre, day: dt.date) -> np.ndarray:
+def inflexible_mw(dc: DataCentreConfig, day: dt.date) -> np.ndarray:
     """Inflexible IT load of ``dc`` per step [MW] (deterministic per date)."""
     rng = stable_rng(day, "inflexible", dc.id)
     times = day_step_midpoints(day)

@@ -1,4 +1,4 @@
-"""Data-centre conditions (models/forecast/datacentres.py)."""
+"""Data-centre conditions (models/forecast/conditions.py)."""
 
 from __future__ import annotations
 
