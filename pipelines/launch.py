@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING
 
 import dagster as dg
 
-from models.plan.command import PlanFolderError, show
+from models.plan import PlanFolderError, show
 from pipelines.defs.settings import current_resources
 
 if TYPE_CHECKING:

@@ -49,6 +49,8 @@ from models.backtest.policies import (
     read_plan,
 )
 from models.backtest.run import (
+    CSV_FILE,
+    HTML_FILE,
     BacktestOptions,
     DayResult,
     load_results,
@@ -58,6 +60,8 @@ from models.backtest.run import (
 )
 
 __all__ = [
+    "CSV_FILE",
+    "HTML_FILE",
     "POLICIES",
     "ActualOutput",
     "BacktestOptions",

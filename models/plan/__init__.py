@@ -1,5 +1,10 @@
-"""Plan tables, key figures, independent checks and the folders a plan and a day are written to."""
+"""Plan tables, key figures, independent checks and the folders a plan and a day are written to.
 
+What other packages use; the modules behind these names are internal.
+"""
+
+from models.plan.command import show
+from models.plan.figures import FIGURE_BY_KEY, FIGURES, KEY_FIGURES, KeyFigure
 from models.plan.folder import (
     EVALUATION_FILE,
     DayFolder,
@@ -10,15 +15,22 @@ from models.plan.folder import (
     write_plan,
 )
 from models.plan.results import PlanTables, plan_tables
+from models.plan.verify import verify_plan
 
 __all__ = [
     "EVALUATION_FILE",
+    "FIGURES",
+    "FIGURE_BY_KEY",
+    "KEY_FIGURES",
     "DayFolder",
+    "KeyFigure",
     "PlanFolderError",
     "PlanTables",
     "plan_tables",
     "read_plan",
     "read_summary",
+    "show",
     "solved_from",
+    "verify_plan",
     "write_plan",
 ]

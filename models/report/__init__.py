@@ -3,6 +3,8 @@
 from models.report.html import render_day_report
 from models.report.totals import (
     compare_totals,
+    flexible_demand_mwh,
+    scenario_rows,
     totals_from_published,
     totals_from_tables,
     unserved_flexible_mwh,
@@ -10,7 +12,9 @@ from models.report.totals import (
 
 __all__ = [
     "compare_totals",
+    "flexible_demand_mwh",
     "render_day_report",
+    "scenario_rows",
     "totals_from_published",
     "totals_from_tables",
     "unserved_flexible_mwh",

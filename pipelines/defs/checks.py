@@ -13,9 +13,8 @@ from typing import Any
 import dagster as dg
 
 from models.instance import InstanceError, validate
-from models.plan import read_plan, read_summary
-from models.plan.verify import verify_plan
-from models.report.totals import (
+from models.plan import read_plan, read_summary, verify_plan
+from models.report import (
     compare_totals,
     flexible_demand_mwh,
     totals_from_published,

@@ -13,8 +13,7 @@ from typing import TypeVar
 
 import dagster as dg
 
-from models.forecast import FleetConfig, load_fleet_config
-from models.forecast.errors import ForecastInputError
+from models.forecast import FleetConfig, ForecastInputError, load_fleet_config
 from models.plan import DayFolder, PlanTables
 from pipelines.defs.resources import ForecastSettings, Publisher
 

@@ -20,13 +20,13 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from models.dispatch.options import (
+from models.dispatch import (
     DAILY_PLAN,
     DEFAULT_HIGHS_OPTIONS,
     EVALUATION,
     SolveOptions,
 )
-from models.forecast.fleet import DEFAULT_CONFIG
+from models.forecast import DEFAULT_CONFIG
 from models.locations import local_data
 
 

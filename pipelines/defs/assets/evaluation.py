@@ -26,6 +26,8 @@ from typing import Any
 import dagster as dg
 
 from models.backtest import (
+    CSV_FILE,
+    HTML_FILE,
     POLICIES,
     PlanFolderError,
     ReadyPlan,
@@ -37,9 +39,8 @@ from models.backtest import (
     write_evaluation,
     write_summary,
 )
-from models.backtest.run import CSV_FILE, HTML_FILE
-from models.dispatch.diagnose import NoFeasiblePlanError
-from models.forecast.errors import ForecastInputError
+from models.dispatch import NoFeasiblePlanError
+from models.forecast import ForecastInputError
 from models.instance import Instance, InstanceError, validate
 from models.plan import EVALUATION_FILE, DayFolder, read_summary, solved_from
 from models.timegrid import day_has_ended

@@ -13,11 +13,11 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from models.forecast import datacenter_conditions as conditions_step
+from models.forecast import grid_tariff as tariff_step
+from models.forecast import renewable_forecast as renewable_step
 from models.forecast import weather_forecast as weather_step
-from models.forecast.conditions import datacenter_conditions as conditions_step
-from models.forecast.renewable import renewable_forecast as renewable_step
-from models.forecast.tariff import grid_tariff as tariff_step
-from models.forecast.workloads import workload_queue as queue_step
+from models.forecast import workload_queue as queue_step
 from pipelines.defs.common import delivery_day, fleet, from_source
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import ForecastSettings

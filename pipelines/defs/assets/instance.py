@@ -13,8 +13,7 @@ from typing import Any
 
 import dagster as dg
 
-from models.forecast.assemble import assemble_instance
-from models.forecast.errors import ForecastInputError
+from models.forecast import ForecastInputError, assemble_instance
 from models.instance import InstanceError, instance_digest, validate
 from models.plan import DayFolder, PlanFolderError
 from pipelines.defs.common import day_folder, delivery_day, fleet

@@ -16,12 +16,10 @@ from typing import Any
 
 import dagster as dg
 
-from models.dispatch.diagnose import NoFeasiblePlanError
-from models.dispatch.solve import solve_instance
+from models.dispatch import NoFeasiblePlanError, solve_instance
 from models.instance import validate
-from models.plan import plan_tables
-from models.plan.figures import FIGURES
-from models.report.totals import scenario_rows
+from models.plan import FIGURES, plan_tables
+from models.report import scenario_rows
 from pipelines.defs.common import SolvedDay, day_folder
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import Publisher, SolverSettings

@@ -8,8 +8,7 @@ again (``pipelines.defs.assets.evaluation``).
 
 import dagster as dg
 
-from models.dispatch.diagnose import NoFeasiblePlanError
-from models.dispatch.variants import flat_plan
+from models.dispatch import NoFeasiblePlanError, flat_plan
 from models.instance import validate
 from models.plan import plan_tables
 from models.report import render_day_report
