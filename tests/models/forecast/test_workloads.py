@@ -8,7 +8,7 @@ import json
 import pytest
 
 from models.forecast import ForecastInputError, demo_queue, workload_queue
-from models.forecast.fleet import DATA_DIR
+from models.forecast.fleet import DATA_DIR, JobClassRules
 
 from .conftest import SUMMER, cli_error
 
@@ -169,10 +169,36 @@ def test_bad_placement_cells(config, tmp_path, cells, needle):
     assert needle in str(err.value)
 
 
+def with_rules(config, rules: dict):
+    """``config`` with the demo queue's placement rules replaced by ``rules``."""
+    demo = config.workloads.demo.model_copy(
+        update={"rules": {k: JobClassRules(**v) for k, v in rules.items()}}
+    )
+    workloads = config.workloads.model_copy(update={"demo": demo})
+    return config.model_copy(update={"workloads": workloads})
+
+
+def test_default_demo_queue_keeps_training_in_one_site_only(config):
+    # data/qingyang.toml switches on max_datacenters = 1 for training and nothing else.
+    for w in demo_queue(config, SUMMER):
+        rules = {k for k in w if k in {"min_mw", "max_datacenters", "migration_cost",
+                                        "restart_cost", "min_run_steps", "preemptible"}}
+        assert rules == ({"max_datacenters"} if w["id"].endswith("-train") else set()), w["id"]
+        if w["id"].endswith("-train"):
+            assert w["max_datacenters"] == 1
+
+
 def test_demo_queue_rules_by_job_class(config):
-    # data/qingyang.toml: training 1 site, 30 % floor, 1 h of work at 400 CNY/MWh per
-    # restart, 8 steps; batch and ETL 2 sites (when they list more), 50 CNY/MW, 1/4 h.
-    queue = demo_queue(config, SUMMER)
+    # The values of docs/data-sources.md B10: training 1 site, 30 % floor, 1 h of work at
+    # 400 CNY/MWh per restart, 8 steps; batch and ETL 2 sites (when they list more),
+    # 50 CNY/MW, 1/4 h.
+    full = with_rules(config, {
+        "train": {"max_datacenters": 1, "min_mw_share": 0.3, "restart_work_hours": 1.0,
+                  "min_run_steps": 8},
+        "batch": {"max_datacenters": 2, "migration_cost_per_mw": 50.0, "restart_work_hours": 0.25},
+        "etl": {"max_datacenters": 2, "migration_cost_per_mw": 50.0, "restart_work_hours": 0.25},
+    })  # fmt: skip
+    queue = demo_queue(full, SUMMER)
     kinds = {w["id"].rsplit("-", 1)[1] for w in queue}
     assert kinds == {"train", "batch", "etl"}
     for w in queue:
