@@ -45,12 +45,12 @@ def _lines(fd: int, sink: queue.Queue) -> None:
     sink.put(None)
 
 
-def start_solve(out: Path) -> tuple[subprocess.Popen, queue.Queue]:
+def start_solve(out: Path, *extra: str) -> tuple[subprocess.Popen, queue.Queue]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
     terminal, stderr = pty.openpty()
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "suandian"), "solve", str(INSTANCE), "--out", str(out),
-         "--gap", "0", "--threads", "1"],
+         "--gap", "0", "--threads", "1", *extra],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -107,4 +107,27 @@ def test_signal_stops_the_solve_and_publishes_the_best_plan(tmp_path, signum):
     log = "".join(stderr)
     assert "Interrupted by user" in log  # HiGHS's own report of the stop
     assert f"solve interrupted: best plan found has gap {summary['gap']:.3%}" in log
+    assert verify_plan(load_instance(INSTANCE), plan) == []
+
+
+def test_signal_to_a_portfolio_stops_every_search_and_publishes_the_best_plan(tmp_path):
+    # Only the parent is signalled (as by a supervisor's SIGTERM): it passes the signal
+    # on to its two searches, which each return their best plan.
+    out = tmp_path / "plan"
+    proc, lines = start_solve(out, "--portfolio", "2")
+    try:
+        wait_for_incumbent(proc, lines)  # seed 0 logs; the parent is not in the B&B
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stdout = proc.stdout.read()
+    assert code == 0, stdout
+    assert stdout.startswith("interrupted: objective ")
+    plan = read_plan(out)
+    summary = plan.summary
+    assert summary["status"] == "interrupted"
+    assert summary["bound"] <= summary["objective"]
     assert verify_plan(load_instance(INSTANCE), plan) == []

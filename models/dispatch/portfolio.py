@@ -8,19 +8,32 @@ turns that spread into the best of N. When every search stops at the time
 limit (or a HiGHS work limit) instead, the best plan is kept and the highest
 bound HiGHS proved in any search, valid for all, is reported with it
 (``highs_bound``, and clamped to the plan's objective as ``bound``).
+
+A signal (Ctrl-C, SIGTERM) to this process is passed on once to every search
+still running; each stops cleanly and returns its best plan, and the best of
+them is returned with status ``"interrupted"``. Ctrl-C at a terminal reaches
+the searches themselves too; they then count it as their own signal.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import queue as queue_module
+import signal
 import time
 from dataclasses import replace
 
 from models.dispatch.diagnose import NoFeasiblePlanError
+from models.dispatch.highs import stop_on_signals
 from models.dispatch.options import SolveOptions
-from models.dispatch.rounds import solve_single
+from models.dispatch.rounds import InterruptedSolveError, solve_single
 from models.dispatch.solution import Solution, relative_gap, reported_bound
 from models.instance.schema import Instance
+
+# A search forked while its parent is signalled may still be building its model, with no
+# handler of its own yet: the signal is passed on again after this long [s].
+FORWARD_AGAIN_S = 5.0
 
 
 def _search(inst: Instance, options: SolveOptions, seed: int, queue: mp.Queue) -> None:
@@ -32,6 +45,8 @@ def _search(inst: Instance, options: SolveOptions, seed: int, queue: mp.Queue) -
     )
     try:
         queue.put(("ok", seed, solve_single(inst, opts)))
+    except InterruptedSolveError as exc:
+        queue.put(("interrupted", seed, exc.cause))
     except NoFeasiblePlanError as exc:
         queue.put(("infeasible", seed, exc.cause))
     except Exception as exc:
@@ -50,26 +65,53 @@ def solve_portfolio(inst: Instance, options: SolveOptions) -> Solution:
     for proc in procs:
         proc.start()
     finished: list[Solution] = []
+    interrupted: list[str] = []
+    reported: set[int] = set()
+    forwarded_at: float | None = None
     try:
-        for _ in procs:
-            kind, seed, payload = queue.get()
-            if kind == "infeasible":
-                raise NoFeasiblePlanError(payload)
-            if kind == "error":
-                raise RuntimeError(f"HiGHS search with seed {seed} failed: {payload}")
-            finished.append(payload)
-            if payload.status == "optimal":
-                break
+        with stop_on_signals() as stop:
+            while len(reported) < len(procs):
+                now = time.monotonic()
+                due = forwarded_at is None or now - forwarded_at > FORWARD_AGAIN_S
+                if stop.requested and due:
+                    # Again after a while: a search still building its model has no handler yet.
+                    forwarded_at = now
+                    for seed, proc in enumerate(procs):
+                        if seed not in reported and proc.is_alive() and proc.pid is not None:
+                            os.kill(proc.pid, signal.SIGINT)
+                try:
+                    kind, seed, payload = queue.get(timeout=0.2)
+                except queue_module.Empty:
+                    for seed, proc in enumerate(procs):
+                        if seed not in reported and not proc.is_alive():
+                            reported.add(seed)  # ended by a signal before it could report
+                            interrupted.append(f"search {seed} ended (exit code {proc.exitcode})")
+                    continue
+                reported.add(seed)
+                if kind == "infeasible":
+                    raise NoFeasiblePlanError(payload)
+                if kind == "error":
+                    raise RuntimeError(f"HiGHS search with seed {seed} failed: {payload}")
+                if kind == "interrupted":
+                    interrupted.append(payload)
+                    continue
+                finished.append(payload)
+                if payload.status == "optimal" and not stop.requested:
+                    break
+            was_stopped = stop.requested
     finally:
         for proc in procs:
             if proc.is_alive():
                 proc.terminate()
             proc.join()
+    if not finished:
+        raise InterruptedSolveError(interrupted[0])
     best = min(finished, key=lambda s: s.objective)
     highs_bound = max(s.highs_bound for s in finished)
     bound = reported_bound(best.objective, highs_bound)
     return replace(
         best,
+        status="interrupted" if was_stopped and best.status != "optimal" else best.status,
         bound=bound,
         highs_bound=highs_bound,
         gap=relative_gap(best.objective, bound),
