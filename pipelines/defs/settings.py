@@ -109,6 +109,25 @@ def _resources(values: dict[str, dict[str, object]]) -> dict[str, dg.Configurabl
     return {key: cls(**values.get(key, {})) for key, cls in RESOURCES.items()}
 
 
+def _field_values(environ: Mapping[str, str], bind: bool) -> dict[str, dict[str, object]]:
+    """Each set run variable's value per resource field: bound to ``dg.EnvVar`` or read now."""
+    values: dict[str, dict[str, object]] = {}
+    for name, (resource, field) in RUN_VARIABLES.items():
+        text = _set(environ, name)
+        if text is None:
+            continue
+        kind = _field_type(resource, field)
+        value: object
+        if bind and kind is str:
+            value = dg.EnvVar(name)
+        elif bind and kind is int:
+            value = dg.EnvVar.int(name)
+        else:
+            value = text if kind is str else _number(name, text, kind)
+        values.setdefault(resource, {})[field] = value
+    return values
+
+
 def deployment_resources(
     environ: Mapping[str, str] | None = None,
 ) -> dict[str, dg.ConfigurableResource]:
@@ -118,21 +137,7 @@ def deployment_resources(
     read by Dagster when a run starts; a float field gets the number now. Raises
     ``ValueError`` naming the variable when a float variable is not a number.
     """
-    environ = _environ(environ)
-    values: dict[str, dict[str, object]] = {}
-    for name, (resource, field) in RUN_VARIABLES.items():
-        text = _set(environ, name)
-        if text is None:
-            continue
-        kind = _field_type(resource, field)
-        if kind is str:
-            bound: object = dg.EnvVar(name)
-        elif kind is int:
-            bound = dg.EnvVar.int(name)
-        else:
-            bound = _number(name, text, kind)
-        values.setdefault(resource, {})[field] = bound
-    return _resources(values)
+    return _resources(_field_values(_environ(environ), bind=True))
 
 
 def current_resources(
@@ -144,16 +149,7 @@ def current_resources(
     runs folder, the day benchmark): an ``EnvVar`` field is only resolved
     inside a run.
     """
-    environ = _environ(environ)
-    values: dict[str, dict[str, object]] = {}
-    for name, (resource, field) in RUN_VARIABLES.items():
-        text = _set(environ, name)
-        if text is None:
-            continue
-        kind = _field_type(resource, field)
-        value = text if kind is str else _number(name, text, kind)
-        values.setdefault(resource, {})[field] = value
-    return _resources(values)
+    return _resources(_field_values(_environ(environ), bind=False))
 
 
 def location_settings(environ: Mapping[str, str] | None = None) -> LocationSettings:
