@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from models.dispatch.solve import SolveOptions, solve_instance
+from models.dispatch import SolveOptions, solve_instance
 from models.forecast import (
     assemble_instance,
     build_instance,
