@@ -15,9 +15,10 @@ column                        meaning
 ``energy_mwh``                IT energy the workload needs [MWh], > 0
 ``datacenters``               data centres it may run in, separated by ``;`` or spaces
 ``earliest_start``            ``HH:MM`` local time on the delivery day, or an ISO time
-                              (naive = Asia/Shanghai); rounded up to the next step
-``deadline``                  ``HH:MM`` (``24:00`` = end of day) or ISO time; rounded
-                              down to a step boundary
+                              (naive = Asia/Shanghai), days earlier too; rounded up to
+                              the next step
+``deadline``                  ``HH:MM`` (``24:00`` = end of day) or ISO time, days later
+                              too; rounded down to a step boundary
 ``max_mw``                    largest total IT power per step [MW], > 0
 ``unserved_penalty_per_mwh``  penalty on energy left unserved [CNY/MWh], >= 0
 ============================  ==========================================================
@@ -33,6 +34,9 @@ JSON: ``{"workloads": [{...}]}`` or a bare list, with the same keys
 boolean or the text ``true``/``false``).
 
 When no file exists for the day, :func:`demo_queue` generates one from the date.
+
+The rows are a backlog of jobs (:mod:`models.forecast.backlog`): a job due past
+the planning horizon owes that horizon its pro-rata share only.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from models.forecast import build_instance, workload_queue
@@ -132,8 +133,6 @@ def test_lead_time_and_error_grow_past_midnight(config):
     assert lead[0] == pytest.approx(15.125)  # 09:00 the day before to 00:07:30
     assert np.allclose(lead[96:] - lead[:96], 24.0)
     clear = np.zeros((192, len(config.pv_plants)))
-    import pandas as pd
-
     sigma = error_sigma_mw(
         config, DAY, pd.DataFrame(clear, columns=[p.id for p in config.pv_plants])
     )
