@@ -167,8 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("instance")
     validate.set_defaults(func=cmd_validate)
     from models.forecast.command import register as register_instance
+    from models.plan import previous_state
 
-    register_instance(sub)
+    register_instance(sub, previous_state)
     from models.backtest.command import register as register_backtest
 
     register_backtest(sub)

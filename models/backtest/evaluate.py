@@ -43,6 +43,7 @@ from models.dispatch.variants import flat_plan, redispatch
 from models.instance import Instance, validate
 from models.plan.figures import KEY_FIGURES
 from models.plan.folder import DayFolder, read_summary
+from models.plan.handover import REALISED_END_STATE
 from models.plan.results import PlanTables, plan_tables, step_starts
 
 
@@ -190,6 +191,25 @@ class Evaluation:
             "evpi": self.evpi,
             "perfect_foresight_bound": float(pf.planned.bound) if pf and pf.planned else None,
             "forecast": self.forecast,
+            REALISED_END_STATE: self.realised_end_state(),
+        }
+
+    def realised_end_state(self) -> dict | None:
+        """The stochastic plan's state of charge at the delivery day's end, as realised.
+
+        The next day starts from it (``models.plan.handover``); blocks and
+        served work are first stage, the plan's own, and not repeated here.
+        """
+        result = self.policies.get("stochastic")
+        if result is None:
+            return None
+        last = int(self.actual_raw.get("committed_steps", self.actual_raw["steps"])) - 1
+        rows = result.tables.energy_schedule
+        rows = rows[(rows["step"] == last) & (rows["scenario"] == ACTUAL_SCENARIO)]
+        storage = [st["id"] for st in self.actual_raw["storage"]]
+        return {
+            "step": last,
+            "storage_mwh": {b: float(rows[f"soc_mwh__{b}"].iloc[0]) for b in storage},
         }
 
 

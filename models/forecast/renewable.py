@@ -104,9 +104,43 @@ def renewable_forecast(
     -------
     RenewableForecast
     """
-    point, overridden = plant_power(config, weather, day, plant_forecasts)
+    return horizon_forecast(config, [weather], day, scenarios, plant_forecasts)
+
+
+def horizon_forecast(
+    config: FleetConfig,
+    weather_days: list[dict[str, pd.DataFrame]],
+    day: dt.date,
+    scenarios: int = 3,
+    plant_forecasts: str | Path | None = None,
+) -> RenewableForecast:
+    """:func:`renewable_forecast` over consecutive days from ``day`` (one weather dict each).
+
+    The point forecasts of the days are joined, and the error model runs once
+    over the whole horizon, so the look-ahead's errors keep growing with lead
+    time and one scenario is one persistent error over the horizon. The plant
+    files of ``plant_forecasts`` are 96-point files of the delivery day: they
+    override its first day only.
+    """
+    parts, overridden = [], ()
+    for k, weather in enumerate(weather_days):
+        point_k, over_k = plant_power(
+            config, weather, day + dt.timedelta(days=k), plant_forecasts if k == 0 else None
+        )
+        parts.append(point_k)
+        overridden = overridden or over_k
+    point = pd.concat(parts)
     clear = pd.DataFrame(
-        {p.id: clearsky_power_mw(p, day).to_numpy() for p in config.pv_plants}, index=point.index
+        {
+            p.id: np.concatenate(
+                [
+                    clearsky_power_mw(p, day + dt.timedelta(days=k)).to_numpy()
+                    for k in range(len(weather_days))
+                ]
+            )
+            for p in config.pv_plants
+        },
+        index=point.index,
     )
     sigma = error_sigma_mw(config, day, clear)
     return RenewableForecast(

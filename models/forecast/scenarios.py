@@ -3,7 +3,9 @@
 Error model
 -----------
 The day-ahead forecast is issued at ``issue_hour`` on the day before the
-delivery day, so step ``t`` has a lead time ``L(t)`` of 15-39 h (09:00 issue).
+delivery day, so step ``t`` has a lead time ``L(t)`` of 15-39 h (09:00 issue);
+a horizon past midnight (``--horizon-hours 48``) continues the same line, so the
+next day's steps have 39-63 h and errors a third to a half larger.
 The forecast error of plant ``i`` is normal with zero mean and standard
 deviation
 
@@ -46,15 +48,18 @@ import pandas as pd
 from scipy import stats
 
 from models.forecast.fleet import FleetConfig
-from models.timegrid import day_start, day_step_midpoints, day_step_starts
+from models.timegrid import STEPS_PER_DAY, day_start, day_step_midpoints, day_step_starts
 
 EARTH_RADIUS_KM = 6371.0
 
 
-def lead_hours(config: FleetConfig, day: dt.date) -> np.ndarray:
-    """Lead time of each step's midpoint after the forecast issue on the day before [h]."""
+def lead_hours(config: FleetConfig, day: dt.date, steps: int = STEPS_PER_DAY) -> np.ndarray:
+    """Lead time of each step's midpoint after the forecast issue on the day before [h].
+
+    ``steps`` past the delivery day's 96 are the look-ahead, issued at the same time.
+    """
     issue = day_start(day - dt.timedelta(days=1)) + pd.Timedelta(hours=config.forecast.issue_hour)
-    mid = day_step_midpoints(day)
+    mid = day_step_midpoints(day, steps)
     return ((mid - issue) / pd.Timedelta(hours=1)).to_numpy(dtype=float)
 
 
@@ -93,9 +98,11 @@ def error_sigma_mw(config: FleetConfig, day: dt.date, clear_mw: pd.DataFrame) ->
     Parameters
     ----------
     clear_mw : DataFrame
-        clear-sky power of the PV plants [MW] (columns: PV plant ids).
+        clear-sky power of the PV plants [MW] (columns: PV plant ids), one row
+        per step of the horizon from the delivery day's 00:00.
     """
-    lead = lead_hours(config, day)
+    steps = len(clear_mw.index)
+    lead = lead_hours(config, day, steps)
     fc = config.forecast
     out = {}
     for p in config.plants:
@@ -106,7 +113,7 @@ def error_sigma_mw(config: FleetConfig, day: dt.date, clear_mw: pd.DataFrame) ->
         else:
             frac = fc.pv_error.base_frac + fc.pv_error.per_hour_frac * lead
             out[p.id] = clear_mw[p.id].to_numpy() * frac
-    return pd.DataFrame(out, index=day_step_starts(day))
+    return pd.DataFrame(out, index=day_step_starts(day, steps))
 
 
 def quantisation(n: int) -> tuple[list[float], list[float], list[str]]:

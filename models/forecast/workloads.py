@@ -15,9 +15,10 @@ column                        meaning
 ``energy_mwh``                IT energy the workload needs [MWh], > 0
 ``datacenters``               data centres it may run in, separated by ``;`` or spaces
 ``earliest_start``            ``HH:MM`` local time on the delivery day, or an ISO time
-                              (naive = Asia/Shanghai); rounded up to the next step
-``deadline``                  ``HH:MM`` (``24:00`` = end of day) or ISO time; rounded
-                              down to a step boundary
+                              (naive = Asia/Shanghai), days earlier too; rounded up to
+                              the next step
+``deadline``                  ``HH:MM`` (``24:00`` = end of day) or ISO time, days later
+                              too; rounded down to a step boundary
 ``max_mw``                    largest total IT power per step [MW], > 0
 ``unserved_penalty_per_mwh``  penalty on energy left unserved [CNY/MWh], >= 0
 ============================  ==========================================================
@@ -33,6 +34,9 @@ JSON: ``{"workloads": [{...}]}`` or a bare list, with the same keys
 boolean or the text ``true``/``false``).
 
 When no file exists for the day, :func:`demo_queue` generates one from the date.
+
+The rows are a backlog of jobs (:mod:`models.forecast.backlog`): a job due past
+the planning horizon owes that horizon its pro-rata share only.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from models.forecast.backlog import InitialState, Job, horizon_workload, merge_queue
 from models.forecast.conditions import inflexible_mw
 from models.forecast.errors import ForecastInputError
 from models.forecast.fleet import FleetConfig, JobClassRules
@@ -121,7 +126,7 @@ def _number(value: Any, where: str, *, positive: bool) -> float:
     return number
 
 
-def _record(row: dict[str, Any], where: str, day: dt.date, known: set[str]) -> dict:
+def _record(row: dict[str, Any], where: str, day: dt.date, known: set[str]) -> Job:
     missing = [c for c in COLUMNS if row.get(c) in (None, "")]
     if missing:
         raise ForecastInputError(f"{where}: missing {', '.join(missing)}")
@@ -143,25 +148,19 @@ def _record(row: dict[str, Any], where: str, day: dt.date, known: set[str]) -> d
         raise ForecastInputError(f"{where}: datacenters: a data centre is listed twice")
     start = _minutes(row["earliest_start"], day, f"{where}: earliest_start")
     end = _minutes(row["deadline"], day, f"{where}: deadline")
-    release = max(0, math.ceil(start / STEP_MINUTES - 1e-9))
-    deadline = min(STEPS_PER_DAY, math.floor(end / STEP_MINUTES + 1e-9))
-    if not release < deadline:
-        raise ForecastInputError(
-            f"{where}: earliest_start {row['earliest_start']} and deadline {row['deadline']} "
-            f"leave no whole 15-minute step on {day.isoformat()}"
-        )
-    return {
-        "id": str(row["id"]).strip(),
-        "energy_mwh": _number(row["energy_mwh"], f"{where}: energy_mwh", positive=True),
-        "datacenters": dcs,
-        "release_step": release,
-        "deadline_step": deadline,
-        "max_mw": _number(row["max_mw"], f"{where}: max_mw", positive=True),
-        "unserved_penalty_per_mwh": _number(
+    origin = dt.datetime.combine(day, dt.time(), tzinfo=ZONE)
+    return Job(
+        id=str(row["id"]).strip(),
+        energy_mwh=_number(row["energy_mwh"], f"{where}: energy_mwh", positive=True),
+        datacenters=tuple(dcs),
+        earliest_start=origin + dt.timedelta(minutes=start),
+        deadline=origin + dt.timedelta(minutes=end),
+        max_mw=_number(row["max_mw"], f"{where}: max_mw", positive=True),
+        unserved_penalty_per_mwh=_number(
             row["unserved_penalty_per_mwh"], f"{where}: unserved_penalty_per_mwh", positive=False
         ),
-        **_rules(row, where),
-    }
+        rules=_rules(row, where),
+    )
 
 
 def _rules(row: dict[str, Any], where: str) -> dict[str, Any]:
@@ -191,8 +190,8 @@ def _rules(row: dict[str, Any], where: str) -> dict[str, Any]:
     return out
 
 
-def read_workloads(path: Path, day: dt.date, known: set[str]) -> list[dict]:
-    """Read a workload file (CSV or JSON) into the contract's workload records."""
+def read_jobs(path: Path, day: dt.date, known: set[str]) -> list[tuple[str, Job]]:
+    """Read a workload file (CSV or JSON) into jobs, each with the row it came from."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -224,11 +223,11 @@ def read_workloads(path: Path, day: dt.date, known: set[str]) -> list[dict]:
             rows.append((f"{path}: row {line}", {k.strip(): v for k, v in row.items()}))
     out, seen = [], set()
     for where, row in rows:
-        rec = _record(row, where, day, known)
-        if rec["id"] in seen:
-            raise ForecastInputError(f"{where}: id {rec['id']!r} is duplicated")
-        seen.add(rec["id"])
-        out.append(rec)
+        job = _record(row, where, day, known)
+        if job.id in seen:
+            raise ForecastInputError(f"{where}: id {job.id!r} is duplicated")
+        seen.add(job.id)
+        out.append((where, job))
     return out
 
 
@@ -333,13 +332,30 @@ def placement_rules(rules: JobClassRules, job: dict, work_value_per_mwh: float) 
     return keys
 
 
+def job_of(record: dict, start: dt.datetime) -> Job:
+    """A contract workload of the horizon from ``start`` as a job of the backlog."""
+    rules = {k: record[k] for k in OPTIONAL_COLUMNS if k in record}
+    return Job(
+        id=record["id"],
+        energy_mwh=record["energy_mwh"],
+        datacenters=tuple(record["datacenters"]),
+        earliest_start=start + dt.timedelta(minutes=STEP_MINUTES * record["release_step"]),
+        deadline=start + dt.timedelta(minutes=STEP_MINUTES * record["deadline_step"]),
+        max_mw=record["max_mw"],
+        unserved_penalty_per_mwh=record["unserved_penalty_per_mwh"],
+        rules=rules,
+    )
+
+
 def workload_queue(
     config: FleetConfig,
     day: dt.date,
     path: str | Path | None = None,
     datacenters: list[dict] | None = None,
+    steps: int = STEPS_PER_DAY,
+    state: InitialState | None = None,
 ) -> list[dict]:
-    """The contract's workload records for the delivery day.
+    """The contract's workload records for the planning horizon from the delivery day.
 
     Parameters
     ----------
@@ -351,8 +367,38 @@ def workload_queue(
         :func:`demo_queue`.
     datacenters : list of dict, optional
         the day's data-centre records (for the demo queue's spare capacity).
+    steps : int
+        steps of the horizon from the day's 00:00 (96: the day itself).
+    state : InitialState, optional
+        what the previous day left: its carried jobs join the queue
+        (:func:`models.forecast.backlog.merge_queue`).
+
+    Returns
+    -------
+    list of dict
+        one workload per job whose window meets the horizon; a job due past
+        the horizon owes its pro-rata share (:mod:`models.forecast.backlog`).
     """
+    start = dt.datetime.combine(day, dt.time(), tzinfo=ZONE)
     found = find_workload_file(config, day, path)
     if found is None:
-        return demo_queue(config, day, datacenters)
-    return read_workloads(found, day, {dc.id for dc in config.datacenters})
+        rows = [("demo queue", job_of(w, start)) for w in demo_queue(config, day, datacenters)]
+    else:
+        rows = read_jobs(found, day, {dc.id for dc in config.datacenters})
+    where = {job.id: at for at, job in rows}
+    jobs = [job for _, job in rows]
+    if state is not None:
+        jobs = merge_queue(jobs, state, start)
+    out = []
+    for job in jobs:
+        try:
+            record = horizon_workload(job, start, steps)
+        except ValueError as exc:
+            raise ForecastInputError(
+                f"{where.get(job.id, f'carried job {job.id}')}: earliest_start "
+                f"{job.earliest_start.isoformat()} and deadline {job.deadline.isoformat()} "
+                f"{exc} on {day.isoformat()}"
+            ) from None
+        if record is not None:
+            out.append(record)
+    return out

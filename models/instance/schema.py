@@ -35,6 +35,9 @@ TOP_FIELDS: dict[str, Field] = {
     "workloads": Field("objects", True, "", "flexible workloads"),
     "storage": Field("objects", True, "", "batteries (may be empty)"),
     "grid": Field("object", True, "", "grid connection and prices"),
+    # Extension "chained days" (docs/contract.md, section 9): absent = the v1 meaning.
+    "committed_steps": Field("int", False, "", "steps of the delivery day; the rest is advisory"),
+    "initial_state_source": Field("str", False, "", "configured, plan:<day> or actual:<day>"),
 }
 
 SCENARIO_FIELDS: dict[str, Field] = {
@@ -71,6 +74,9 @@ WORKLOAD_FIELDS: dict[str, Field] = {
     "restart_cost": Field("num", False, "CNY", "cost of each start after the first"),
     "min_run_steps": Field("int", False, "", "fewest steps it runs once started"),
     "preemptible": Field("bool", False, "", "false: it runs in one stretch"),
+    # Extension "chained days": the job's whole backlog; the model reads neither key.
+    "backlog_energy_mwh": Field("num", False, "MWh", "energy the job still owes in all"),
+    "backlog_deadline": Field("str", False, "", "ISO time of the job's real deadline"),
 }
 
 STORAGE_FIELDS: dict[str, Field] = {
@@ -157,6 +163,8 @@ class Workload:
     restart_cost: float = 0.0
     min_run_steps: int | None = None
     preemptible: bool = True
+    backlog_energy_mwh: float | None = None
+    backlog_deadline: datetime | None = None
 
     @property
     def steps(self) -> range:
@@ -218,12 +226,19 @@ class Instance:
     workloads: tuple[Workload, ...]
     storage: tuple[Storage, ...]
     grid: Grid
+    committed_steps: int | None = None
+    initial_state_source: str | None = None
     raw: dict = field(repr=False, compare=False, default_factory=dict)
 
     @property
     def step_hours(self) -> float:
         """Δ of the contract [h]."""
         return self.step_minutes / 60.0
+
+    @property
+    def delivery_steps(self) -> int:
+        """Steps of the delivery day: ``committed_steps``, or the whole horizon when absent."""
+        return self.steps if self.committed_steps is None else self.committed_steps
 
     @property
     def plants(self) -> tuple[str, ...]:

@@ -8,7 +8,8 @@ list instead of raising; ``validate`` raises once at the end.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,8 @@ from models.instance.schema import (
 )
 
 PROBABILITY_TOLERANCE = 1e-9
+#: ``initial_state_source``: where the day's initial state came from (extension "chained days").
+STATE_SOURCE = re.compile(r"^(configured|(plan|actual):\d{4}-\d{2}-\d{2})$")
 
 
 class InstanceError(ValueError):
@@ -299,9 +302,16 @@ def check_datacenters(chk: _Checker, raw: dict, steps: int | None) -> list[DataC
 
 
 def check_workloads(
-    chk: _Checker, raw: dict, steps: int | None, dc_ids: set[str]
+    chk: _Checker,
+    raw: dict,
+    steps: int | None,
+    dc_ids: set[str],
+    clock: tuple[datetime | None, int | None] = (None, None),
 ) -> list[Workload]:
-    """Energy, eligible data centres and the time window of every workload."""
+    """Energy, eligible data centres and the time window of every workload.
+
+    ``clock`` (start, step minutes) places a backlog deadline on the grid.
+    """
     items = _objects(chk, raw, "workloads", allow_empty=True)
     result: list[Workload] = []
     for i, wl in enumerate(items):
@@ -351,6 +361,7 @@ def check_workloads(
                         names.append(name)
         ident = chk.string(wl.get("id"), f"{path}.id") if "id" in wl else None
         rules = check_placement_rules(chk, wl, path, values.get("max_mw"))
+        rules.update(check_backlog(chk, wl, path, values.get("energy_mwh"), deadline, clock))
         result.append(
             Workload(
                 ident,  # type: ignore[arg-type]
@@ -415,6 +426,74 @@ def check_placement_rules(
                 f"{path}.preemptible", f"must be true or false, got {_describe(wl['preemptible'])}"
             )
     return rules
+
+
+def check_backlog(
+    chk: _Checker,
+    wl: dict,
+    path: str,
+    energy: float | None,
+    deadline_step: int | None,
+    clock: tuple[datetime | None, int | None],
+) -> dict[str, Any]:
+    """The backlog keys of the extension "chained days"; only those given are returned.
+
+    The day asks for ``energy_mwh``, a share of what the job still owes
+    (``backlog_energy_mwh``) by a deadline that may lie past the horizon
+    (``backlog_deadline``); neither can be smaller than the day's own.
+    """
+    out: dict[str, Any] = {}
+    if "backlog_energy_mwh" in wl:
+        total = chk.number(wl["backlog_energy_mwh"], f"{path}.backlog_energy_mwh")
+        if total is not None and energy is not None and total < energy:
+            chk.fail(
+                f"{path}.backlog_energy_mwh", f"must be >= energy_mwh={energy:g}, got {total:g}"
+            )
+        elif total is not None:
+            out["backlog_energy_mwh"] = total
+    if "backlog_deadline" in wl:
+        key = f"{path}.backlog_deadline"
+        text = chk.string(wl["backlog_deadline"], key)
+        try:
+            stamp = datetime.fromisoformat(text) if text is not None else None
+        except ValueError:
+            chk.fail(key, f"must be an ISO 8601 time, got {text!r}")
+            return out
+        if stamp is not None and stamp.utcoffset() is None:
+            chk.fail(key, f"must carry a UTC offset such as +08:00, got {text!r}")
+            return out
+        start, minutes = clock
+        if None not in (stamp, start, minutes, deadline_step):
+            window_end = start + timedelta(minutes=minutes * deadline_step)  # type: ignore[operator]
+            if stamp < window_end:  # type: ignore[operator]
+                chk.fail(key, f"must not be before the end of the window {window_end.isoformat()}")
+                return out
+        if stamp is not None:
+            out["backlog_deadline"] = stamp
+    return out
+
+
+def check_chain(chk: _Checker, raw: dict, steps: int | None) -> dict[str, Any]:
+    """The top-level keys of the extension "chained days"; only those given are returned."""
+    out: dict[str, Any] = {}
+    if "committed_steps" in raw:
+        value = chk.integer(raw["committed_steps"], "committed_steps")
+        if value is not None and (value < 1 or (steps is not None and value > steps)):
+            top = f"steps={steps}" if steps is not None else "steps"
+            chk.fail("committed_steps", f"must be in [1, {top}], got {value}")
+        elif value is not None:
+            out["committed_steps"] = value
+    if "initial_state_source" in raw:
+        text = raw["initial_state_source"]
+        if not isinstance(text, str) or not STATE_SOURCE.match(text):
+            chk.fail(
+                "initial_state_source",
+                f"must be 'configured', 'plan:YYYY-MM-DD' or 'actual:YYYY-MM-DD', "
+                f"got {_describe(text)}",
+            )
+        else:
+            out["initial_state_source"] = text
+    return out
 
 
 def check_storage(chk: _Checker, raw: dict) -> list[Storage]:
@@ -490,9 +569,10 @@ def validate(raw: Any, source: str | None = None) -> Instance:
     scenarios = check_scenarios(chk, raw, steps)
     datacenters = check_datacenters(chk, raw, steps)
     dc_ids = {d.id for d in datacenters if d.id is not None}
-    workloads = check_workloads(chk, raw, steps, dc_ids)
+    workloads = check_workloads(chk, raw, steps, dc_ids, (start, step_minutes))
     storage = check_storage(chk, raw)
     grid = check_grid(chk, raw, steps)
+    chain = check_chain(chk, raw, steps)
     if chk.problems:
         raise InstanceError(chk.problems, source)
     return Instance(
@@ -506,5 +586,6 @@ def validate(raw: Any, source: str | None = None) -> Instance:
         workloads=tuple(workloads),
         storage=tuple(storage),
         grid=grid,  # type: ignore[arg-type]
+        **chain,
         raw=raw,
     )

@@ -4,7 +4,7 @@ What other packages use; the modules behind these names are internal.
 """
 
 from models.plan.command import show
-from models.plan.figures import FIGURE_BY_KEY, FIGURES, KEY_FIGURES, KeyFigure
+from models.plan.figures import FIGURE_BY_KEY, FIGURES, KEY_FIGURES, KeyFigure, delivery_part
 from models.plan.folder import (
     EVALUATION_FILE,
     DayFolder,
@@ -14,6 +14,7 @@ from models.plan.folder import (
     solved_from,
     write_plan,
 )
+from models.plan.handover import previous_state
 from models.plan.results import PlanTables, plan_tables
 from models.plan.verify import verify_plan
 
@@ -26,7 +27,9 @@ __all__ = [
     "KeyFigure",
     "PlanFolderError",
     "PlanTables",
+    "delivery_part",
     "plan_tables",
+    "previous_state",
     "read_plan",
     "read_summary",
     "show",

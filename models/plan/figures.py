@@ -162,10 +162,26 @@ def served_mwh(inst: Instance, allocation: pd.DataFrame) -> dict[str, float]:
     return {w.id: inst.step_hours * float(by_job.get(w.id, 0.0)) for w in inst.workloads}
 
 
+def delivery_part(inst: Instance, table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a plan table (any table with a ``step`` column) in the delivery day.
+
+    An instance that looks past midnight (``committed_steps`` below ``steps``,
+    extension "chained days") commits to its first ``committed_steps`` only; its
+    key figures and report describe those, and the look-ahead stays advisory.
+    Without the key the whole horizon is the delivery day, as in version 1.
+    """
+    if inst.committed_steps is None:
+        return table
+    return table[table["step"] < inst.committed_steps]
+
+
 def scenario_figures(
     inst: Instance, rack_plan: pd.DataFrame, allocation: pd.DataFrame, schedule: pd.DataFrame
 ) -> dict[str, dict[str, float]]:
-    """The contract's key figures for every scenario."""
+    """The contract's key figures for every scenario, over the delivery day (``delivery_part``)."""
+    rack_plan, allocation, schedule = (
+        delivery_part(inst, t) for t in (rack_plan, allocation, schedule)
+    )
     delta = inst.step_hours
     facility_mwh = delta * float(rack_plan["facility_mw"].sum())
     flexible_served = float(sum(served_mwh(inst, allocation).values()))

@@ -117,6 +117,7 @@ def plan_tables(inst: Instance, sol: Solution) -> PlanTables:
         "name": inst.name,
         "start": inst.start.isoformat(),
         "instance_sha256": instance_digest(inst.raw),
+        **({} if inst.committed_steps is None else {"committed_steps": inst.committed_steps}),
         "objective": sol.objective,
         "bound": sol.bound,
         "gap": sol.gap,

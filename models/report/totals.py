@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from models.instance import Instance
-from models.plan import read_plan
+from models.plan import delivery_part, read_plan
 
 
 def flexible_demand_mwh(instance: Instance) -> float:
@@ -41,7 +41,13 @@ def totals_from_tables(
     workload_allocation: pd.DataFrame,
     energy_schedule: pd.DataFrame,
 ) -> dict[str, float]:
-    """Probability-weighted energy totals recomputed from the three plan tables [MWh]."""
+    """Probability-weighted energy totals recomputed from the three plan tables [MWh].
+
+    Over the delivery day, as the summary's figures (``models.plan.delivery_part``).
+    """
+    rack_power_plan, workload_allocation, energy_schedule = (
+        delivery_part(instance, t) for t in (rack_power_plan, workload_allocation, energy_schedule)
+    )
     dt = instance.step_hours
     probability = {s.id: s.probability for s in instance.scenarios}
     weights = energy_schedule["scenario"].astype(str).map(probability)

@@ -54,6 +54,18 @@ def test_evaluate_writes_actual_evaluation_and_step_tables(evaluated):
     assert per_plant["error_mw"].abs().max() > 0
 
 
+def test_the_realised_end_state_is_the_plans_last_step_on_the_actual_day(evaluated):
+    """What the next day starts from (``models.plan.handover``), read back with plain pandas."""
+    out, ev = evaluated
+    steps = pd.read_csv(out / "policy_steps.csv")
+    last = steps[(steps["policy"] == "stochastic") & (steps["step"] == 95)]
+    end = ev["realised_end_state"]
+    assert end["step"] == 95
+    assert sum(end["storage_mwh"].values()) == pytest.approx(
+        float(last["storage_soc_mwh"].iloc[0]), abs=1e-9
+    )
+
+
 def test_perfect_foresight_evaluated_on_its_own_actual_equals_its_objective(evaluated):
     pf = evaluated[1]["policies"]["perfect_foresight"]
     assert pf["realised_cost"] == pytest.approx(pf["planned_objective"], abs=tolerance(pf["planned_objective"]))

@@ -12,6 +12,7 @@ import pytest
 from models.forecast import load_fleet_config
 from models.forecast.command import register
 from models.forecast.fleet import DEFAULT_CONFIG
+from models.plan import previous_state
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "forecast"
 OM_DIR = DATA / "openmeteo-2026-06-21"
@@ -45,7 +46,7 @@ def write_config(tmp_path: Path, old: str, new: str) -> Path:
 def run_cli(*argv: str) -> int:
     """Parse ``suandian instance ...`` with the registered subcommand and run its handler."""
     parser = argparse.ArgumentParser(prog="suandian")
-    register(parser.add_subparsers(dest="command", required=True))
+    register(parser.add_subparsers(dest="command", required=True), previous_state)
     args = parser.parse_args(["instance", *argv])
     return args.func(args)
 

@@ -289,7 +289,9 @@ def test_parse_reports_json_syntax_position() -> None:
 def test_parse_reports_keys_given_twice_with_their_path() -> None:
     # json.loads alone keeps the last of two equal keys; the contract's ids must be unique.
     text = json.dumps(tiny_instance())
-    text = text.replace('"renewable_mw": {"pv": [0.0, 0.0]}', '"renewable_mw": {"pv": [0.0, 0.0], "pv": [5.0, 5.0]}')
+    text = text.replace(
+        '"renewable_mw": {"pv": [0.0, 0.0]}', '"renewable_mw": {"pv": [0.0, 0.0], "pv": [5.0, 5.0]}'
+    )
     text = text.replace('"steps": 2,', '"steps": 2, "steps": 2,')
     with pytest.raises(InstanceError) as info:
         parse_instance(text, "twice.json")
@@ -386,4 +388,70 @@ def test_validate_reads_the_placement_rules_and_their_absent_meaning() -> None:
     for key, value in (("min_mw", 0.5), ("restart_cost", 1.0), ("min_run_steps", 1)):
         assert validate(tiny_instance(**{f"workloads[0].{key}": value})).workloads[0].has_on_off
     assert validate(tiny_instance(**{"workloads[0].preemptible": False})).workloads[0].has_on_off
-    assert not validate(tiny_instance(**{"workloads[0].migration_cost": 5.0})).workloads[0].has_on_off
+    assert (
+        not validate(tiny_instance(**{"workloads[0].migration_cost": 5.0})).workloads[0].has_on_off
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("committed_steps", 0, "committed_steps: must be in [1, steps=2], got 0"),
+        ("committed_steps", 3, "committed_steps: must be in [1, steps=2], got 3"),
+        ("committed_steps", 1.5, "committed_steps: must be a whole number"),
+        ("committed_steps", "1", "committed_steps: must be a number"),
+        ("initial_state_source", "plan:yesterday", "initial_state_source: must be 'configured'"),
+        ("initial_state_source", 1, "initial_state_source: must be 'configured'"),
+        (
+            "workloads[0].backlog_energy_mwh",
+            0.5,
+            "workloads[0].backlog_energy_mwh: must be >= energy_mwh=1, got 0.5",
+        ),
+        (
+            "workloads[0].backlog_deadline",
+            "2026-11-25T00:00:00",
+            "workloads[0].backlog_deadline: must carry a UTC offset",
+        ),
+        (
+            "workloads[0].backlog_deadline",
+            "tomorrow",
+            "workloads[0].backlog_deadline: must be an ISO 8601 time",
+        ),
+        # The window of tiny ends at 02:00 (2 steps of 60 minutes from 00:00).
+        (
+            "workloads[0].backlog_deadline",
+            "2026-11-23T01:00:00+08:00",
+            "workloads[0].backlog_deadline: must not be before the end of the window "
+            "2026-11-23T02:00:00+08:00",
+        ),
+    ],
+)
+def test_validate_chained_days_keys(path: str, value: object, expected: str) -> None:
+    problems = problems_of(with_value(path, value))
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_validate_reads_the_chained_days_keys_and_their_absent_meaning() -> None:
+    plain = validate(tiny_instance())
+    assert (plain.committed_steps, plain.delivery_steps, plain.initial_state_source) == (
+        None,
+        2,
+        None,
+    )
+    assert (plain.workloads[0].backlog_energy_mwh, plain.workloads[0].backlog_deadline) == (
+        None,
+        None,
+    )
+    raw = tiny_instance(
+        committed_steps=1,
+        initial_state_source="actual:2026-11-22",
+        **{
+            "workloads[0].backlog_energy_mwh": 4.0,
+            "workloads[0].backlog_deadline": "2026-11-25T00:00:00+08:00",
+        },
+    )
+    inst = validate(raw)
+    assert (inst.committed_steps, inst.delivery_steps) == (1, 1)
+    assert inst.initial_state_source == "actual:2026-11-22"
+    assert inst.workloads[0].backlog_energy_mwh == 4.0
+    assert inst.workloads[0].backlog_deadline.isoformat() == "2026-11-25T00:00:00+08:00"
