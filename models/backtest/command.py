@@ -110,6 +110,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "<plant>.json files (days without one use the synthetic actual)",
     )
     bt.add_argument("--weather", default=None, help="weather of the forecasts (folder or URL)")
+    bt.add_argument(
+        "--workloads",
+        default=None,
+        help="workload queue file (CSV/JSON) or folder of <YYYY-MM-DD>.csv files of each day",
+    )
+    bt.add_argument(
+        "--chain",
+        action="store_true",
+        help="simulate the range as it would have run: policies island, chained-24h, "
+        "chained-48h and chained-perfect, each day starting from the previous day's "
+        "realised end state (DIR/<policy>/<YYYY-MM-DD>/; --workers runs the policies in "
+        "parallel, the days of a chain in order)",
+    )
     bt.add_argument("--scenarios", type=int, default=None, help="renewable scenarios per day")
     _solver_arguments(bt)
     bt.set_defaults(func=cmd_backtest)
@@ -212,7 +225,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         weather=args.weather,
         scenarios=args.scenarios,
         actual=args.actual,
+        workloads=args.workloads,
     )
+    if args.chain:
+        return _chain(args, options, len(days))
 
     def report(result) -> None:
         if result.ok:
@@ -238,6 +254,48 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if not failed:
         return EXIT_OK
     return EXIT_INVALID if all(r.kind == "input" for r in failed) else EXIT_INFEASIBLE
+
+
+def print_chain_day(result) -> None:
+    """Progress of a chained backtest (module level: called in the worker processes)."""
+    if result.ok:
+        fig = result.figures
+        print(
+            f"{result.policy:16s} {result.day}: realised {fig['realised_cost']:,.0f} CNY,"
+            f" bought {fig['import_mwh']:,.1f} MWh, battery at the end"
+            f" {fig['end_soc_mwh']:,.1f} MWh ({fig['seconds']:.0f} s)",
+            flush=True,
+        )
+    elif result.kind != "skipped":
+        _error(f"{result.policy} {result.day}: {result.error}")
+
+
+def _chain(args: argparse.Namespace, options, n_days: int) -> int:
+    from models.backtest.chain import CHAIN_POLICIES, run_chained_backtest
+    from models.forecast import ForecastInputError
+    from models.instance import InstanceError
+
+    print(
+        f"chained backtest of {n_days} day(s) x {len(CHAIN_POLICIES)} policies with"
+        f" {args.workers} worker(s) -> {args.out}",
+        flush=True,
+    )
+    try:
+        results = run_chained_backtest(
+            args.first, args.last, args.out, options, args.workers, print_chain_day
+        )
+    except (ForecastInputError, InstanceError) as exc:
+        _error(str(exc))
+        return EXIT_INVALID
+    failed = [r for r in results if not r.ok]
+    print(
+        f"{len(results) - len(failed)} of {len(results)} policy-days run;"
+        f" wrote {args.out / 'backtest.csv'} and {args.out / 'backtest.html'}"
+    )
+    if not failed:
+        return EXIT_OK
+    causes = [r for r in failed if r.kind != "skipped"]
+    return EXIT_INVALID if all(r.kind == "input" for r in causes) else EXIT_INFEASIBLE
 
 
 def _show(message, category, filename, lineno, file=None, line=None) -> None:

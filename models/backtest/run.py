@@ -67,6 +67,8 @@ class BacktestOptions:
         folder with one sub-folder per day ``<YYYY-MM-DD>/`` of metered
         ``<plant>.csv`` or weather ``<plant>.json`` files; days without one
         (or ``None``) use the synthetic actual.
+    workloads
+        workload queue file or folder of each day (``None``: the config's, else the demo queue).
     """
 
     time_limit_s: float | None = EVALUATION.time_limit_s
@@ -76,6 +78,7 @@ class BacktestOptions:
     weather: str | None = None
     scenarios: int | None = None
     actual: str | None = None
+    workloads: str | None = None
 
     def solve_options(self) -> SolveOptions:
         return SolveOptions(
@@ -119,7 +122,11 @@ def run_day(day: dt.date, out_dir: str | Path, options: BacktestOptions) -> DayR
             day_folder = DayFolder(folder)
             t0 = time.perf_counter()
             raw = build_instance(
-                day, config=config, weather=options.weather, scenarios=options.scenarios
+                day,
+                config=config,
+                weather=options.weather,
+                workloads=options.workloads,
+                scenarios=options.scenarios,
             )
             inst = validate(raw, f"instance for {day}")
             day_folder.write_instance(raw)
@@ -131,7 +138,7 @@ def run_day(day: dt.date, out_dir: str | Path, options: BacktestOptions) -> DayR
             seconds["plan"] = time.perf_counter() - t0
 
             t0 = time.perf_counter()
-            actual = _day_actual(day, inst, config, options)
+            actual = day_actual(day, inst, config, options)
             actual_raw = actual_instance(raw, actual)
             day_folder.write_actual(actual_raw)
             seconds["actual"] = time.perf_counter() - t0
@@ -165,7 +172,8 @@ def run_day(day: dt.date, out_dir: str | Path, options: BacktestOptions) -> DayR
         return DayResult(day.isoformat(), False, seconds, error=detail, kind="crash")
 
 
-def _day_actual(day: dt.date, inst, config, options: BacktestOptions):
+def day_actual(day: dt.date, inst, config, options: BacktestOptions):
+    """The day's metered or weather actual from ``options.actual``, else the synthetic one."""
     if options.actual:
         folder = Path(options.actual) / day.isoformat()
         if folder.is_dir():
@@ -302,6 +310,7 @@ __all__ = [
     "BacktestOptions",
     "DayResult",
     "backtest_rows",
+    "day_actual",
     "day_range",
     "load_results",
     "run_backtest",
