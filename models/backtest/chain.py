@@ -41,7 +41,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -60,6 +60,10 @@ from models.plan.folder import DayFolder, PlanFolderError
 from models.plan.handover import carried_jobs, previous_state
 from models.plan.results import PlanTables, plan_tables
 from models.timegrid import STEPS_PER_DAY, ZONE
+
+#: A plan that found no feasible solution within the time limit is tried again with this many
+#: times the limit (the days after it depend on it).
+RETRY_FACTOR = 3
 
 
 @dataclass(frozen=True)
@@ -209,7 +213,13 @@ def execute_day(
     if policy.perfect:
         raw = actual_instance(raw, actual)
     inst = validate(raw, f"instance for {day}")
-    sol = solve_instance(inst, solve)
+    try:
+        sol = solve_instance(inst, solve)
+    except NoFeasiblePlanError:
+        if solve.time_limit_s is None:
+            raise
+        # A chain cannot skip a day: give a day whose first plan ran out of time one more try.
+        sol = solve_instance(inst, replace(solve, time_limit_s=RETRY_FACTOR * solve.time_limit_s))
     actual_raw = horizon_actual(raw, actual)
     evaluation = evaluate_day(
         raw, sol, actual_raw, solve, actual_source=actual.source, policies=("stochastic",)
