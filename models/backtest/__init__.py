@@ -22,6 +22,11 @@ Public API (plain functions, so a pipeline can make an asset of each step):
     ``backtest.csv`` and ``backtest.html``; ``load_results(out_dir)`` +
     ``write_summary(out_dir, results)`` rebuild both from days evaluated one by one.
 
+``run_chained_backtest(first, last, out_dir, ...)`` (:mod:`models.backtest.chain`)
+    the range as it would have run, one chain per policy (``island``,
+    ``chained-24h``, ``chained-48h``, ``chained-perfect``): each day planned from
+    the previous day's realised end state and executed on its actual output.
+
 Whether a day is over, so that its actual can exist, is
 :func:`models.timegrid.day_has_ended`.
 
@@ -39,6 +44,7 @@ from models.backtest.actual import (
     synthetic_actual,
     weather_actual,
 )
+from models.backtest.chain import CHAIN_POLICIES, run_chained_backtest
 from models.backtest.evaluate import Evaluation, ReadyPlan, evaluate_day, write_evaluation
 from models.backtest.policies import (
     POLICIES,
@@ -60,6 +66,7 @@ from models.backtest.run import (
 )
 
 __all__ = [
+    "CHAIN_POLICIES",
     "CSV_FILE",
     "HTML_FILE",
     "POLICIES",
@@ -79,6 +86,7 @@ __all__ = [
     "read_actual",
     "read_plan",
     "run_backtest",
+    "run_chained_backtest",
     "run_day",
     "synthetic_actual",
     "weather_actual",
