@@ -72,7 +72,14 @@ def test_cli_backfill_three_days(tmp_path):
                     + (tmp_path / "daemon.log").read_text()[-3000:]
                 )
                 time.sleep(3)
-            assert {r.status for r in records} == {dg.DagsterRunStatus.SUCCESS}
+            failures = [
+                f"{r.tags.get('dagster/partition')}: {event.message}"
+                for r in records
+                if r.status != dg.DagsterRunStatus.SUCCESS
+                for event in instance.all_logs(r.run_id)
+                if event.dagster_event is not None and event.dagster_event.is_step_failure
+            ]
+            assert {r.status for r in records} == {dg.DagsterRunStatus.SUCCESS}, failures
             assert sorted(r.tags["dagster/partition"] for r in records) == BACKFILL_DAYS
             assert all("dagster/backfill" in r.tags for r in records)
     for day in BACKFILL_DAYS:
