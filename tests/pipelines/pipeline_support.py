@@ -301,7 +301,7 @@ def assemble_returns(monkeypatch):
     def install(raw) -> None:
         """``raw``: an instance dict, or a function of the day (``YYYY-MM-DD``) giving one."""
 
-        def fake(config, day, renewable, datacenters, workloads, grid):
+        def fake(config, day, renewable, datacenters, workloads, grid, state=None):
             data = raw(day.isoformat()) if callable(raw) else raw
             try:
                 validate(data, f"instance for {day.isoformat()}")
