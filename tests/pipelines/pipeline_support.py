@@ -89,8 +89,10 @@ def all_assets_and_checks() -> list:
 
 
 def resources(runs_dir: Path, **solver) -> dict:
+    """Independent days (``chain_days=False``): these tests fake the day's instance, often of
+    another fleet than the configuration's, which a chained next day would refuse to follow."""
     return {
-        "forecast": ForecastSettings(inbox_dir=str(runs_dir / "inbox")),
+        "forecast": ForecastSettings(inbox_dir=str(runs_dir / "inbox"), chain_days=False),
         "solver": SolverSettings(
             **{"time_limit_s": TIME_LIMIT_S, "mip_rel_gap": MIP_GAP, **solver}
         ),
