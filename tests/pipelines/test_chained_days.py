@@ -23,7 +23,17 @@ from pipeline_support import (
 )
 
 from models.forecast import build_instance
+from pipelines.definitions import ASSETS
 from pipelines.defs.resources import ForecastSettings
+
+INSTANCE_ASSETS = {
+    "weather_forecast",
+    "renewable_forecast",
+    "datacenter_conditions",
+    "workload_queue",
+    "grid_tariff",
+    "dispatch_instance",
+}
 
 DAYS = [shifted(-20), shifted(-19), shifted(-18)]
 LONG_JOB = "render-long"
@@ -162,3 +172,18 @@ def test_a_previous_day_of_another_fleet_fails_naming_the_file(tmp_path, runs_di
     message = failure_description(result, "workload_queue")
     assert str(folder / "instance.json") in message and "another fleet" in message
     assert not (runs_dir / DAYS[1] / "instance.json").exists()
+
+
+def test_a_48_hour_horizon_builds_two_days_committing_to_the_first(tmp_path, runs_dir):
+    fleet, queue = chained_fleet(tmp_path)
+    res = chained_resources(runs_dir, fleet, queue, horizon_hours=48)
+    upstream = [a for a in ASSETS if a.key.path[-1] in INSTANCE_ASSETS]
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(upstream, partition_key=DAYS[0], resources=res, instance=instance)
+    assert result.success
+    raw = instance_of(runs_dir, DAYS[0])
+    assert (raw["steps"], raw["committed_steps"]) == (192, 96)
+    assert all(len(dc["pue"]) == 192 for dc in raw["datacenters"])
+    assert len(raw["grid"]["import_price"]) == 192
+    # the multi-day job is due at the end of the third day: this horizon owes 2/3 of it
+    assert job_record(raw, LONG_JOB)["energy_mwh"] == pytest.approx(LONG_JOB_MWH * 2 / 3)
