@@ -32,11 +32,24 @@ inputs (short NaN gaps) warn with :class:`ForecastInputWarning`.
 The command ``suandian instance`` is in :mod:`models.forecast.command`.
 """
 
-from models.forecast.assemble import assemble_instance, build_instance, storage_records
+from models.forecast.assemble import (
+    HORIZON_HOURS,
+    assemble_instance,
+    build_instance,
+    joined_conditions,
+    joined_tariff,
+    storage_records,
+)
+from models.forecast.backlog import InitialState
 from models.forecast.conditions import datacenter_conditions, pue_from_temperature
 from models.forecast.errors import ForecastInputError, ForecastInputWarning
 from models.forecast.fleet import DEFAULT_CONFIG, FleetConfig, load_fleet_config
-from models.forecast.renewable import RenewableForecast, plant_power, renewable_forecast
+from models.forecast.renewable import (
+    RenewableForecast,
+    horizon_forecast,
+    plant_power,
+    renewable_forecast,
+)
 from models.forecast.sources import make_source, weather_forecast
 from models.forecast.tariff import grid_tariff
 from models.forecast.weather import WeatherSource
@@ -44,9 +57,11 @@ from models.forecast.workloads import demo_queue, workload_queue
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "HORIZON_HOURS",
     "FleetConfig",
     "ForecastInputError",
     "ForecastInputWarning",
+    "InitialState",
     "RenewableForecast",
     "WeatherSource",
     "assemble_instance",
@@ -54,6 +69,9 @@ __all__ = [
     "datacenter_conditions",
     "demo_queue",
     "grid_tariff",
+    "horizon_forecast",
+    "joined_conditions",
+    "joined_tariff",
     "load_fleet_config",
     "make_source",
     "plant_power",

@@ -14,7 +14,7 @@ from models.plan.folder import (
     solved_from,
     write_plan,
 )
-from models.plan.handover import previous_state
+from models.plan.handover import end_state, previous_state
 from models.plan.results import PlanTables, plan_tables
 from models.plan.verify import verify_plan
 
@@ -28,6 +28,7 @@ __all__ = [
     "PlanFolderError",
     "PlanTables",
     "delivery_part",
+    "end_state",
     "plan_tables",
     "previous_state",
     "read_plan",

@@ -47,6 +47,7 @@ from models.plan.folder import (
     read_plan,
     solved_from,
 )
+from models.plan.results import PlanTables
 from models.timegrid import ZONE
 
 #: Key of ``evaluation.json`` holding the realised end state (``models.backtest``).
@@ -117,6 +118,22 @@ def carried_jobs(prev: Instance, served: dict[str, float], next_start: dt.dateti
     return out
 
 
+def end_state(inst: Instance, plan: PlanTables) -> tuple[dict[str, int], dict[str, float]]:
+    """What a plan hands to the next day: blocks on and expected charge at its last delivery step.
+
+    Returns data-centre id → ``blocks_on`` and storage id → the
+    probability-weighted state of charge [MWh] at step ``committed_steps − 1``
+    (see the module doc for why the expectation).
+    """
+    last = inst.delivery_steps - 1
+    rack = plan.rack_power_plan[plan.rack_power_plan["step"] == last]
+    blocks = {str(d): int(n) for d, n in zip(rack["datacenter"], rack["blocks_on"], strict=True)}
+    schedule = plan.energy_schedule[plan.energy_schedule["step"] == last]
+    weights = schedule["scenario"].map({s.id: s.probability for s in inst.scenarios})
+    energy = {st.id: float((schedule[f"soc_mwh__{st.id}"] * weights).sum()) for st in inst.storage}
+    return blocks, energy
+
+
 def previous_state(folder: str | Path, day: dt.date, config: FleetConfig) -> InitialState:
     """What day ``day − 1``'s folder hands to ``day`` (see the module doc).
 
@@ -151,12 +168,7 @@ def previous_state(folder: str | Path, day: dt.date, config: FleetConfig) -> Ini
             f"{plan_dir / SUMMARY_FILE}: the plan was solved from another instance than {where}"
         )
     last = prev.delivery_steps - 1
-    rack = plan.rack_power_plan[plan.rack_power_plan["step"] == last]
-    blocks = {str(d): int(n) for d, n in zip(rack["datacenter"], rack["blocks_on"], strict=True)}
-    schedule = plan.energy_schedule[plan.energy_schedule["step"] == last]
-    probability = {s.id: s.probability for s in prev.scenarios}
-    weights = schedule["scenario"].map(probability)
-    energy = {st.id: float((schedule[f"soc_mwh__{st.id}"] * weights).sum()) for st in prev.storage}
+    blocks, energy = end_state(prev, plan)
     source = f"plan:{prev_day.isoformat()}"
     if day_folder.has_evaluation():
         realised = day_folder.read_evaluation().get(REALISED_END_STATE)

@@ -32,6 +32,32 @@ COLOURS = {
 }
 
 
+#: Opacity of the white veil over the advisory look-ahead past the delivery day.
+LOOK_AHEAD_VEIL = 0.65
+
+
+def fade_look_ahead(ax, instance: Instance, gid: str) -> None:
+    """Veil the look-ahead (steps from ``committed_steps`` on) so the delivery day stands out.
+
+    An instance that looks past midnight commits only to its delivery day; the
+    rest is advisory and is planned again tomorrow, so it is drawn faintly,
+    behind a line at the end of the delivery day. A 24 h instance has none.
+    """
+    if instance.delivery_steps >= instance.steps:
+        return
+    edge = instance.delivery_steps * instance.step_hours
+    ax.axvspan(
+        edge,
+        instance.steps * instance.step_hours,
+        facecolor="white",
+        alpha=LOOK_AHEAD_VEIL,
+        lw=0,
+        zorder=5,
+        gid=gid,
+    )
+    ax.axvline(edge, color=COLOURS["demand"], lw=1.2, zorder=6)
+
+
 def plant_kind(plant_id: str) -> str:
     """``"wind"``, ``"pv"`` or ``"other"`` from a plant id (``huanxian-wind-1``)."""
     name = plant_id.lower()
@@ -151,6 +177,7 @@ def supply_stack(
             loc="left",
         )
         ax.grid(alpha=0.3)
+        fade_look_ahead(ax, instance, f"look-ahead-supply-{scenario.id}")
     axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     axes[-1].set_xlabel("hour of the delivery day (Asia/Shanghai)")
     axes[-1].set_xlim(0, instance.steps * dt)
@@ -182,6 +209,7 @@ def racks_heatmap(instance: Instance, rack_power_plan: pd.DataFrame) -> str:
     )
     ax.set_yticks(range(len(dcs)), labels=[f"{d} ({racks[d]} racks)" for d in dcs], fontsize=8)
     ax.set_xlabel("hour of the delivery day (Asia/Shanghai)")
+    fade_look_ahead(ax, instance, "look-ahead-racks")
     colourbar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
     colourbar.set_label("share of racks on")
     return figure_to_svg(fig)
@@ -221,6 +249,7 @@ def workload_gantt(instance: Instance, workload_allocation: pd.DataFrame) -> str
     ax.set_xlim(0, instance.steps * dt)
     ax.set_xlabel("hour of the delivery day (Asia/Shanghai)")
     ax.grid(axis="x", alpha=0.3)
+    fade_look_ahead(ax, instance, "look-ahead-workloads")
     handles = [matplotlib.patches.Patch(color=colour[d], label=d) for d in dcs if d in used_dcs]
     handles.append(
         matplotlib.patches.Patch(facecolor="#EEEEEE", edgecolor="#BBBBBB", label="allowed window")
@@ -254,5 +283,6 @@ def facility_comparison(instance: Instance, optimised: pd.DataFrame, flat: pd.Da
     ax.set_xlabel("hour of the delivery day (Asia/Shanghai)")
     ax.set_xlim(0, instance.steps * dt)
     ax.grid(alpha=0.3)
+    fade_look_ahead(ax, instance, "look-ahead-flat")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return figure_to_svg(fig)

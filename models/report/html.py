@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from models.instance import Instance
+from models.plan import end_state
 from models.plan.figures import FIGURE_BY_KEY, FIGURES
 from models.report import charts
 from models.report.totals import scenario_rows
@@ -147,6 +148,53 @@ def solved_from_line(summary: Mapping[str, Any]) -> str:
     )
 
 
+def handover_table(instance: Instance, tables: Tables) -> str:
+    """Where the day started and the state it hands to the next day.
+
+    The hand-over is what the next day's instance starts from
+    (``models.plan.end_state``): each data centre's blocks at the last
+    delivery-day step, each battery's probability-weighted state of charge
+    there. A look-ahead past midnight is advisory and hands over nothing.
+    """
+    last = instance.delivery_steps - 1
+    source = instance.initial_state_source or "configured"
+    end_blocks, end_energy = end_state(instance, tables)
+    rows = []
+    for dc in instance.datacenters:
+        start = (
+            "<td>step 0's load + 1</td>"
+            if dc.initial_blocks_on is None
+            else _num_cell(dc.initial_blocks_on, 0)
+        )
+        rows.append(
+            f'<tr data-key="{html.escape(dc.id)}"><td>{html.escape(dc.id)}</td>'
+            f"<td>blocks on</td>{start}{_num_cell(int(end_blocks.get(dc.id, 0)), 0)}</tr>"
+        )
+    for st in instance.storage:
+        end = end_energy[st.id]
+        rows.append(
+            f'<tr data-key="{html.escape(st.id)}"><td>{html.escape(st.id)}</td>'
+            f"<td>state of charge [MWh]</td>{_num_cell(st.energy_initial_mwh, 2)}"
+            f"{_num_cell(end, 2)}</tr>"
+        )
+    look_ahead = ""
+    if instance.delivery_steps < instance.steps:
+        hours = (instance.steps - instance.delivery_steps) * instance.step_hours
+        look_ahead = (
+            f" The plan looks {hours:g} h past the delivery day; that part is advisory, "
+            "drawn faintly in the charts, and planned again tomorrow."
+        )
+    return (
+        f'<p id="initial-state" data-value="{html.escape(source)}">Initial state: '
+        f"<strong>{html.escape(source)}</strong> (<code>configured</code>: the "
+        "configuration's values; <code>plan:D</code> / <code>actual:D</code>: the end of "
+        f"that day's plan / its measured end). Handed on at step {last}: blocks on and the "
+        f"probability-weighted state of charge.{look_ahead}</p>"
+        '<table id="handover"><tr><th>asset</th><th>quantity</th><th>at the start</th>'
+        "<th>handed to the next day</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
 def _figure(chart_id: str, svg: str, caption: str) -> str:
     return (
         f'<figure id="{chart_id}" class="chart">{svg}'
@@ -211,6 +259,8 @@ def render_day_report(
         key_figures_table(summary),
         "</div>",
         scenario_table(summary),
+        "<h2>Start and hand-over</h2>",
+        handover_table(instance, tables),
         "<h2>Supply and demand per scenario</h2>",
         _figure(
             "chart-supply",

@@ -53,6 +53,13 @@ class ForecastSettings(dg.ConfigurableResource):
     inbox sensor sets it).
     ``inbox_dir`` is the folder the inbox sensor watches for plant 96-point
     forecasts and workload files.
+    ``chain_days``: day D starts where D−1's published plan ends (blocks, state
+    of charge, work left; the configured values when D−1 has no folder), so
+    days must be planned in order; ``False`` plans every day from the
+    configured state, independent of the others (days may run in parallel).
+    ``horizon_hours``: 24 plans the delivery day; 48 (or 72) also looks past
+    midnight and commits to the delivery day's 96 steps. 24 until the 48 h
+    full-fleet solve is measured within the day's time limit.
     """
 
     fleet_config: str = str(DEFAULT_CONFIG)
@@ -61,6 +68,8 @@ class ForecastSettings(dg.ConfigurableResource):
     workload_file: str = ""
     plant_forecast_dir: str = ""
     inbox_dir: str = str(local_data() / "inbox")
+    chain_days: bool = True
+    horizon_hours: int = 24
 
     def fleet_config_path(self) -> Path:
         return Path(self.fleet_config)

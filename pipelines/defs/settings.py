@@ -8,9 +8,10 @@ Two kinds, in one table each (docs/operations.md, *Settings*, lists both):
   ``dg.EnvVar`` (``dg.EnvVar.int`` for a whole number), so Dagster reads the
   value when a run starts and the launchpad shows ``{env: NAME}`` where the
   value comes from; a variable that is not set leaves the field's default. A
-  float field (a gap) cannot hold an ``EnvVar`` (Dagster's environment source
-  carries only strings and whole numbers), so its variable is parsed when the
-  definitions are built, and the launchpad shows the number.
+  float field (a gap) or a yes/no field (``chain_days``) cannot hold an
+  ``EnvVar`` (Dagster's environment source carries only strings and whole
+  numbers), so its variable is parsed when the definitions are built, and the
+  launchpad shows the value.
 - **Location settings** shape the definitions themselves (the first partition,
   the nightly cron, the executor); :func:`location_settings` reads them when the
   code location loads, and a change needs a reload.
@@ -45,6 +46,8 @@ RUN_VARIABLES: dict[str, tuple[str, str]] = {
     "SUANDIAN_SCENARIOS": ("forecast", "scenarios"),
     "SUANDIAN_WORKLOAD_FILE": ("forecast", "workload_file"),
     "SUANDIAN_INBOX": ("forecast", "inbox_dir"),
+    "SUANDIAN_CHAIN_DAYS": ("forecast", "chain_days"),
+    "SUANDIAN_HORIZON_HOURS": ("forecast", "horizon_hours"),
     "SUANDIAN_TIME_LIMIT_S": ("solver", "time_limit_s"),
     "SUANDIAN_MIP_GAP": ("solver", "mip_rel_gap"),
     "SUANDIAN_THREADS": ("solver", "threads"),
@@ -105,6 +108,17 @@ def _number(name: str, text: str, kind: type) -> float | int:
         raise ValueError(f"{name}={text!r}: expected {expected}") from None
 
 
+#: Texts a yes/no variable accepts (any case).
+FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def _flag(name: str, text: str) -> bool:
+    try:
+        return FLAGS[text.strip().lower()]
+    except KeyError:
+        raise ValueError(f"{name}={text!r}: expected true or false") from None
+
+
 def _resources(values: dict[str, dict[str, object]]) -> dict[str, dg.ConfigurableResource]:
     return {key: cls(**values.get(key, {})) for key, cls in RESOURCES.items()}
 
@@ -122,6 +136,8 @@ def _field_values(environ: Mapping[str, str], bind: bool) -> dict[str, dict[str,
             value = dg.EnvVar(name)
         elif bind and kind is int:
             value = dg.EnvVar.int(name)
+        elif kind is bool:
+            value = _flag(name, text)
         else:
             value = text if kind is str else _number(name, text, kind)
         values.setdefault(resource, {})[field] = value
@@ -134,8 +150,9 @@ def deployment_resources(
     """The resources of the code location, each set variable bound to its field.
 
     A string or whole-number field gets ``dg.EnvVar(NAME)`` / ``dg.EnvVar.int(NAME)``,
-    read by Dagster when a run starts; a float field gets the number now. Raises
-    ``ValueError`` naming the variable when a float variable is not a number.
+    read by Dagster when a run starts; a float or yes/no field gets its value now.
+    Raises ``ValueError`` naming the variable when a float variable is not a
+    number or a yes/no variable is not one of :data:`FLAGS`.
     """
     return _resources(_field_values(_environ(environ), bind=True))
 

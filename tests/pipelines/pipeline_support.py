@@ -89,8 +89,10 @@ def all_assets_and_checks() -> list:
 
 
 def resources(runs_dir: Path, **solver) -> dict:
+    """Independent days (``chain_days=False``): these tests fake the day's instance, often of
+    another fleet than the configuration's, which a chained next day would refuse to follow."""
     return {
-        "forecast": ForecastSettings(inbox_dir=str(runs_dir / "inbox")),
+        "forecast": ForecastSettings(inbox_dir=str(runs_dir / "inbox"), chain_days=False),
         "solver": SolverSettings(
             **{"time_limit_s": TIME_LIMIT_S, "mip_rel_gap": MIP_GAP, **solver}
         ),
@@ -301,7 +303,7 @@ def assemble_returns(monkeypatch):
     def install(raw) -> None:
         """``raw``: an instance dict, or a function of the day (``YYYY-MM-DD``) giving one."""
 
-        def fake(config, day, renewable, datacenters, workloads, grid):
+        def fake(config, day, renewable, datacenters, workloads, grid, state=None):
             data = raw(day.isoformat()) if callable(raw) else raw
             try:
                 validate(data, f"instance for {day.isoformat()}")

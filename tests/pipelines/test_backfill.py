@@ -1,16 +1,23 @@
-"""A three-day backfill through the CLI, carried out by a real Dagster daemon."""
+"""Backfills through Dagster: independent days by a daemon, chained days in order."""
 
+import itertools
+import json
 import subprocess
+import sys
 import time
 
 import dagster as dg
+import pandas as pd
 import pytest
 from pipeline_support import (
     BACKFILL_DAYS,
     BIN,
+    HOME_YAML,
     QUEUED_HOME_YAML,
     REPO,
+    SMALL_FLEET,
     dagster_process,
+    shifted,
     subprocess_env,
 )
 
@@ -21,7 +28,8 @@ def test_cli_backfill_three_days(tmp_path):
     home.mkdir()
     (home / "dagster.yaml").write_text(QUEUED_HOME_YAML)
     runs = tmp_path / "runs"
-    env = subprocess_env(home, runs)
+    # Independent days: a job backfill launches them at once (chained days need the order).
+    env = subprocess_env(home, runs, SUANDIAN_CHAIN_DAYS="false")
     # Create the SQLite storages here, once: a daemon and the CLI starting together both
     # stamp the schema and can leave two alembic heads ("more than one head present").
     with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -86,3 +94,51 @@ def test_cli_backfill_three_days(tmp_path):
         assert (runs / day / "instance.json").is_file()
         assert (runs / day / "plan" / "summary.json").is_file()
         assert (runs / day / "report.html").is_file()
+
+
+@pytest.mark.slow
+def test_ordered_backfill_chains_seven_days(tmp_path):
+    """``python -m pipelines.backfill`` over 7 small-fleet days: each starts at its predecessor's end."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(HOME_YAML)
+    runs = tmp_path / "runs"
+    days = [shifted(k) for k in range(-27, -20)]
+    env = subprocess_env(
+        home,
+        runs,
+        SUANDIAN_FLEET_CONFIG=str(SMALL_FLEET / "fleet.toml"),
+        SUANDIAN_WORKLOAD_FILE=str(SMALL_FLEET / "workloads.csv"),
+        SUANDIAN_SCENARIOS="2",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.backfill", "--from", days[0], "--to", days[-1]],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "7 days planned in order" in done.stdout
+    first = json.loads((runs / days[0] / "instance.json").read_text())
+    assert first["initial_state_source"] == "configured"
+    for before, day in itertools.pairwise(days):
+        raw = json.loads((runs / day / "instance.json").read_text())
+        assert raw["initial_state_source"] == f"plan:{before}"
+        rack = pd.read_csv(runs / before / "plan" / "rack_power_plan.csv")
+        last = rack[rack["step"] == 95]
+        blocks = dict(zip(last["datacenter"], last["blocks_on"].astype(int), strict=True))
+        assert {dc["id"]: dc["initial_blocks_on"] for dc in raw["datacenters"]} == blocks
+        energy = pd.read_csv(runs / before / "plan" / "energy_schedule.csv")
+        probability = {
+            s["id"]: s["probability"]
+            for s in json.loads((runs / before / "instance.json").read_text())["scenarios"]
+        }
+        end = energy[energy["step"] == 95]
+        soc = float((end["soc_mwh__bess-1"] * end["scenario"].map(probability)).sum())
+        assert raw["storage"][0]["energy_initial_mwh"] == pytest.approx(soc, abs=1e-6)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        records = instance.get_runs(filters=dg.RunsFilter(job_name="plan_day"))
+        assert sorted(r.tags["dagster/partition"] for r in records) == days
+        assert {r.status for r in records} == {dg.DagsterRunStatus.SUCCESS}

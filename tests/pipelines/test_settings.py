@@ -189,3 +189,16 @@ def test_the_docs_table_lists_every_setting_with_its_default():
     default = location_settings({})
     for name, field in LOCATION_VARIABLES.items():
         assert table[name].strip("`") == getattr(default, field), name
+
+
+def test_the_chain_and_horizon_settings(clean_env):
+    shown = launchpad_defaults(location.defs(), "forecast")
+    assert (shown["chain_days"], shown["horizon_hours"]) == (True, 24)
+    clean_env.setenv("SUANDIAN_CHAIN_DAYS", "false")
+    clean_env.setenv("SUANDIAN_HORIZON_HOURS", "48")
+    bound = deployment_resources()["forecast"]
+    assert bound.chain_days is False  # a yes/no is read when the location loads
+    assert current_resources()["forecast"].horizon_hours == 48
+    clean_env.setenv("SUANDIAN_CHAIN_DAYS", "sometimes")
+    with pytest.raises(ValueError, match=r"SUANDIAN_CHAIN_DAYS='sometimes': expected true or"):
+        deployment_resources()

@@ -60,6 +60,8 @@ def test_webserver_graph_and_one_partition_run(tmp_path):
         }
         assert deps["dispatch_plan"] == {"dispatch_instance"}
         assert deps["renewable_forecast"] == {"weather_forecast"}
+        # chained days: the day's instance follows the previous day's (offset −1)
+        assert "dispatch_instance" in deps["dispatch_instance"]
 
         client = DagsterGraphQLClient("127.0.0.1", port_number=port)
         run_id = client.submit_job_execution(

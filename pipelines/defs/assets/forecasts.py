@@ -15,12 +15,13 @@ import pandas as pd
 
 from models.forecast import datacenter_conditions as conditions_step
 from models.forecast import grid_tariff as tariff_step
-from models.forecast import renewable_forecast as renewable_step
+from models.forecast import horizon_forecast, joined_conditions, joined_tariff
 from models.forecast import weather_forecast as weather_step
 from models.forecast import workload_queue as queue_step
-from pipelines.defs.common import delivery_day, fleet, from_source
+from models.timegrid import STEPS_PER_DAY
+from pipelines.defs.common import chain_state, delivery_day, fleet, from_source, horizon_days
 from pipelines.defs.partitions import delivery_days
-from pipelines.defs.resources import ForecastSettings
+from pipelines.defs.resources import ForecastSettings, Publisher
 
 OWNERS = ["team:forecasting"]
 SOURCE_RETRY = dg.RetryPolicy(
@@ -69,18 +70,23 @@ def _has_tabulate() -> bool:
     code_version="1",
     retry_policy=SOURCE_RETRY,
 )
-def weather_forecast(context: dg.AssetExecutionContext, forecast: ForecastSettings):
-    """Weather over the delivery day at 15-minute steps (Asia/Shanghai) from the configured
-    source (``offline``: the bundled synthetic climatology, no network)."""
+def weather_forecast(context: dg.AssetExecutionContext, forecast: ForecastSettings) -> list:
+    """Weather at 15-minute steps (Asia/Shanghai) from the configured source (``offline``:
+    the bundled synthetic climatology, no network): one plant → frame dict per day of
+    the planning horizon, the delivery day first."""
 
-    day = delivery_day(context)
     config = fleet(forecast)
+    days = horizon_days(forecast, delivery_day(context))
     weather = from_source(
         f"weather source {forecast.source!r}",
-        lambda: weather_step(config, day, forecast.source or None),
+        lambda: [weather_step(config, d, forecast.source or None) for d in days],
     )
     context.add_output_metadata(
-        {"source": forecast.source or config.weather.source, **frame_metadata(weather)}
+        {
+            "source": forecast.source or config.weather.source,
+            "horizon_days": dg.MetadataValue.int(len(days)),
+            **frame_metadata(weather[0]),
+        }
     )
     return weather
 
@@ -96,18 +102,19 @@ def weather_forecast(context: dg.AssetExecutionContext, forecast: ForecastSettin
 def renewable_forecast(
     context: dg.AssetExecutionContext, forecast: ForecastSettings, weather_forecast: Any
 ):
-    """Available power per plant and scenario [MW], 96 steps: pvlib and windpowerlib chains
-    on the weather (or a plant's own 96-point file from the inbox), spread into
-    scenarios by the forecast-error model."""
+    """Available power per plant and scenario [MW] over the horizon (96 steps a day):
+    pvlib and windpowerlib chains on the weather (or a plant's own 96-point file from
+    the inbox, for the delivery day), spread into scenarios by the forecast-error model,
+    whose errors grow with lead time over the look-ahead."""
 
     day = delivery_day(context)
     config = fleet(forecast)
     plant_dir = forecast.plant_forecast_dir or None
     result = from_source(
         "renewable forecast" + (f" with plant files from {plant_dir}" if plant_dir else ""),
-        lambda: renewable_step(config, weather_forecast, day, forecast.scenarios, plant_dir),
+        lambda: horizon_forecast(config, weather_forecast, day, forecast.scenarios, plant_dir),
     )
-    daily = result.point_mw.sum() * 0.25
+    daily = result.point_mw.iloc[:STEPS_PER_DAY].sum() * 0.25
     context.add_output_metadata(
         {
             "scenarios": dg.MetadataValue.int(len(result.scenarios)),
@@ -133,12 +140,15 @@ def datacenter_conditions(
     context: dg.AssetExecutionContext, forecast: ForecastSettings, weather_forecast: Any
 ):
     """PUE per data centre and step from the forecast air temperature, and the inflexible
-    IT load [MW] each data centre must carry."""
+    IT load [MW] each data centre must carry, over the horizon."""
 
     config = fleet(forecast)
+    days = horizon_days(forecast, delivery_day(context))
     conditions = from_source(
         "data-centre conditions",
-        lambda: conditions_step(config, weather_forecast, delivery_day(context)),
+        lambda: joined_conditions(
+            [conditions_step(config, w, d) for w, d in zip(weather_forecast, days, strict=True)]
+        ),
     )
     rows = [
         f"| {dc['id']} | {sum(dc['pue']) / len(dc['pue']):.3f} | {max(dc['pue']):.3f} | "
@@ -169,16 +179,28 @@ def datacenter_conditions(
     retry_policy=SOURCE_RETRY,
 )
 def workload_queue(
-    context: dg.AssetExecutionContext, forecast: ForecastSettings, datacenter_conditions: list
+    context: dg.AssetExecutionContext,
+    forecast: ForecastSettings,
+    publisher: Publisher,
+    datacenter_conditions: list,
 ) -> list:
-    """Flexible workloads of the day (energy, window, data centres, rate limit, penalty),
-    from the configured workload file, or the offline demo queue sized to the data
-    centres' spare capacity."""
+    """Flexible workloads of the horizon (energy, window, data centres, rate limit,
+    penalty), from the configured workload file, or the offline demo queue sized to the
+    delivery day's spare capacity. With chained days the work the previous day's plan
+    left joins the queue with its remaining energy; a job due past the horizon owes its
+    pro-rata share (``models.forecast.backlog``)."""
 
     path = forecast.workload_file or None
+    day = delivery_day(context)
+    steps = STEPS_PER_DAY * len(horizon_days(forecast, day))
+    state = chain_state(forecast, publisher, day)
+    first_day = [
+        {**dc, "inflexible_mw": dc["inflexible_mw"][:STEPS_PER_DAY]}
+        for dc in datacenter_conditions
+    ]
     queue = from_source(
         f"workload file {path}" if path else "workload queue",
-        lambda: queue_step(fleet(forecast), delivery_day(context), path, datacenter_conditions),
+        lambda: queue_step(fleet(forecast), day, path, first_day, steps, state),
     )
     rows = [
         f"| {w['id']} | {w['energy_mwh']:,.1f} | {w['release_step']}-{w['deadline_step']} | "
@@ -189,6 +211,7 @@ def workload_queue(
         {
             "source": dg.MetadataValue.text(path or "configured folder, else demo queue"),
             "workloads": dg.MetadataValue.int(len(queue)),
+            "carried_jobs": dg.MetadataValue.int(len(state.jobs) if state else 0),
             "energy_mwh": dg.MetadataValue.float(float(sum(w["energy_mwh"] for w in queue))),
             "queue": dg.MetadataValue.md(
                 "| workload | MWh | steps | data centres |\n|---|---:|---|---|\n" + "\n".join(rows)
@@ -209,7 +232,11 @@ def grid_tariff(context: dg.AssetExecutionContext, forecast: ForecastSettings) -
     """The grid connection for the day: time-of-use import price and export price per step
     [CNY/MWh], import and export limits, emission factor and carbon price."""
 
-    tariff = from_source("grid tariff", lambda: tariff_step(fleet(forecast), delivery_day(context)))
+    config = fleet(forecast)
+    days = horizon_days(forecast, delivery_day(context))
+    tariff = from_source(
+        "grid tariff", lambda: joined_tariff([tariff_step(config, d) for d in days])
+    )
     prices = tariff["import_price"]
     context.add_output_metadata(
         {

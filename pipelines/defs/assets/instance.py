@@ -7,6 +7,17 @@ plan's ``summary.json`` names the instance it was solved from
 (``instance_sha256``), and this asset's metadata says whether that is the new
 one. Any day's plan can be re-solved later with
 ``suandian solve <runs>/<day>/instance.json --out DIR``.
+
+**Chained days** (``forecast.chain_days``): the day starts where the previous
+day's published plan ends (``models.plan.previous_state``: blocks at its last
+delivery step, expected state of charge, work left). The previous day's folder
+is read here, not taken as a managed input: a missing predecessor (the first
+partition, a gap) must fall back to the configured values, which a managed
+input cannot do. The dependency is declared on this asset's own previous
+partition, because Dagster refuses a cycle through several assets (the plan of
+D−1 → the instance of D → the plan of D): the UI shows the chain, and
+re-materialising day D marks the later days' instances, and with them their
+plans, out of date. ``python -m pipelines.backfill`` runs days in order.
 """
 
 from typing import Any
@@ -14,11 +25,14 @@ from typing import Any
 import dagster as dg
 
 from models.forecast import ForecastInputError, assemble_instance
-from models.instance import InstanceError, instance_digest, validate
+from models.instance import Instance, InstanceError, instance_digest, validate
 from models.plan import DayFolder, PlanFolderError
-from pipelines.defs.common import day_folder, delivery_day, fleet
+from pipelines.defs.common import chain_state, day_folder, delivery_day, fleet
 from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import ForecastSettings, Publisher
+
+#: Day D's instance follows day D−1's (the previous partition of this asset).
+PREVIOUS_DAY = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
 
 
 def invalid_instance_failure(day: str, problems: list[str]) -> dg.Failure:
@@ -29,6 +43,25 @@ def invalid_instance_failure(day: str, problems: list[str]) -> dg.Failure:
         metadata={"problems": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in problems))},
         allow_retries=False,
     )
+
+
+def initial_state_metadata(instance: Instance) -> dict[str, Any]:
+    """Where the day starts, for the UI: the source, the blocks on and each battery's charge."""
+    lines = ["| asset | initial state |", "|---|---:|"]
+    for dc in instance.datacenters:
+        blocks = "step 0's load + 1" if dc.initial_blocks_on is None else dc.initial_blocks_on
+        lines.append(f"| {dc.id} | {blocks} blocks |")
+    lines += [f"| {st.id} | {st.energy_initial_mwh:,.2f} MWh |" for st in instance.storage]
+    return {
+        "initial_state_source": dg.MetadataValue.text(
+            instance.initial_state_source or "configured"
+        ),
+        "initial_state": dg.MetadataValue.md("\n".join(lines)),
+        "energy_initial_mwh": dg.MetadataValue.float(
+            float(sum(st.energy_initial_mwh for st in instance.storage))
+        ),
+        "committed_steps": dg.MetadataValue.int(instance.delivery_steps),
+    }
 
 
 def published_plan_instance(folder: DayFolder) -> str | None:
@@ -46,7 +79,8 @@ def published_plan_instance(folder: DayFolder) -> str | None:
     group_name="planning",
     owners=["team:dispatch"],
     kinds={"json"},
-    code_version="1",
+    code_version="2",
+    deps=[dg.AssetDep("dispatch_instance", partition_mapping=PREVIOUS_DAY)],
 )
 def dispatch_instance(
     context: dg.AssetExecutionContext,
@@ -59,11 +93,15 @@ def dispatch_instance(
 ) -> dict:
     """The contract-valid instance for the day (``<runs>/<day>/instance.json``).
 
-    Fails with the validator's message, naming each key path and rule, when the
-    inputs do not make a valid instance.
+    Chained, it starts from the previous day's published plan, or from the
+    configured values where that day has no folder (``initial_state_source``
+    says which). Fails with the validator's message, naming each key path and
+    rule, when the inputs do not make a valid instance, and naming the file when
+    the previous day's folder cannot start this day.
     """
 
     day = context.partition_key
+    state = chain_state(forecast, publisher, delivery_day(context))
     try:
         raw = assemble_instance(
             fleet(forecast),
@@ -72,6 +110,7 @@ def dispatch_instance(
             datacenter_conditions,
             workload_queue,
             grid_tariff,
+            state,
         )
         instance = validate(raw, f"dispatch_instance {day}")
     except InstanceError as exc:
@@ -104,6 +143,7 @@ def dispatch_instance(
             "flexible_demand_mwh": float(sum(w.energy_mwh for w in instance.workloads)),
             "expected_renewable_mwh": float(expected_renewable),
             "resolve_command": dg.MetadataValue.text(f"suandian solve {path} --out DIR"),
+            **initial_state_metadata(instance),
         }
     )
     return raw

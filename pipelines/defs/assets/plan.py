@@ -17,8 +17,8 @@ from typing import Any
 import dagster as dg
 
 from models.dispatch import NoFeasiblePlanError, solve_instance
-from models.instance import validate
-from models.plan import FIGURES, plan_tables
+from models.instance import Instance, validate
+from models.plan import FIGURES, PlanTables, end_state, plan_tables
 from models.report import scenario_rows
 from pipelines.defs.common import SolvedDay, day_folder
 from pipelines.defs.partitions import delivery_days
@@ -123,6 +123,19 @@ def dispatch_plan(
     )
 
 
+def handover_metadata(instance: Instance, tables: PlanTables) -> dict[str, Any]:
+    """The state handed to the next day (``models.plan.end_state``), for the UI."""
+    blocks, energy = end_state(instance, tables)
+    lines = ["| asset | handed to the next day |", "|---|---:|"]
+    lines += [f"| {dc} | {n} blocks |" for dc, n in blocks.items()]
+    lines += [f"| {st} | {mwh:,.2f} MWh |" for st, mwh in energy.items()]
+    return {
+        "handed_on": dg.MetadataValue.md("\n".join(lines)),
+        "end_soc_mwh": dg.MetadataValue.float(float(sum(energy.values()))),
+        "handover_step": dg.MetadataValue.int(instance.delivery_steps - 1),
+    }
+
+
 @dg.asset(
     partitions_def=delivery_days,
     group_name="publishing",
@@ -131,7 +144,10 @@ def dispatch_plan(
     code_version="1",
 )
 def rack_power_plan(
-    context: dg.AssetExecutionContext, publisher: Publisher, dispatch_plan: SolvedDay
+    context: dg.AssetExecutionContext,
+    publisher: Publisher,
+    dispatch_instance: dict,
+    dispatch_plan: SolvedDay,
 ) -> dg.Output[dict]:
     """The published plan: ``<runs>/<day>/plan/`` replaced whole.
 
@@ -139,7 +155,9 @@ def rack_power_plan(
     ``rack_power_plan.csv``, ``workload_allocation.csv``, ``energy_schedule.csv``,
     ``rack_power_plan.parquet`` and ``sites/<datacenter>.csv`` (step, start,
     blocks on, racks on, IT cap MW, facility MW) for each site operator. The
-    summary's ``instance_sha256`` names the instance it was solved from.
+    summary's ``instance_sha256`` names the instance it was solved from. Its
+    metadata shows the state the plan hands to the next day (blocks at the last
+    delivery step, expected end charge), where a chained next day starts.
     """
 
     day = context.partition_key
@@ -160,5 +178,6 @@ def rack_power_plan(
             "instance_name": dg.MetadataValue.text(str(tables.summary["name"])),
             "instance_sha256": dg.MetadataValue.text(str(tables.summary["instance_sha256"])),
             "dagster/row_count": dg.MetadataValue.int(rows),
+            **handover_metadata(validate(dispatch_instance, day), tables),
         },
     )
