@@ -147,6 +147,7 @@ def run_case(args: argparse.Namespace) -> dict:
         threads=args.threads,
         tightenings=DEFAULT_TIGHTENINGS if args.tightenings is None else tuple(args.tightenings),
         highs_options=(*DEFAULT_HIGHS_OPTIONS, ("random_seed", args.seed), *extra),
+        start=args.start,
     )
     sol = solve_instance(inst, options)
     rows = progress(sol.log)
@@ -183,6 +184,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--tightenings", nargs="*", default=None, help="default: all")
     parser.add_argument("--highs", nargs="*", default=[], help="extra HiGHS options KEY=JSON")
+    parser.add_argument("--start", action="store_true", help="hand HiGHS the flat start")
     parser.add_argument("--json", type=Path, help="append every run as a JSON line here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
@@ -190,7 +192,8 @@ def main() -> None:
     if args.child:
         print(json.dumps(run_case(args)))
         return
-    print(f"rules={args.rules} time limit {args.time_limit:g} s, threads {args.threads}")
+    print(f"rules={args.rules} start={args.start} time limit {args.time_limit:g} s, "
+          f"threads {args.threads}")  # fmt: skip
     print(f"{'case':<12} {'seed':>4} {'inst s':>6} {'build s':>7} {'to 1e-3':>7} {'to 1e-4':>7} "
           f"{'gap':>8} {'objective':>13} {'bound':>13} {'root bound':>13} {'nodes':>6} "
           f"{'unserved':>8} {'MiB':>5}")  # fmt: skip
@@ -203,6 +206,8 @@ def main() -> None:
             cmd = [sys.executable, __file__, "--child", case, "--seed", str(seed),
                    "--rules", args.rules, "--time-limit", str(args.time_limit),
                    "--threads", str(args.threads), "--highs", *args.highs]  # fmt: skip
+            if args.start:
+                cmd.append("--start")
             if args.tightenings is not None:
                 cmd += ["--tightenings", *args.tightenings]
             out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)

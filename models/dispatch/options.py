@@ -48,6 +48,9 @@ class SolveOptions:
         Extra HiGHS options as (name, value) pairs. A work limit among them
         (``mip_max_nodes``, ``mip_max_leaves``, ``mip_max_improving_sols``) applies
         to each round and, when it stops the search, gives status ``"iteration_limit"``.
+    start
+        Hand HiGHS a first plan (``models.dispatch.start``: every job flat in one
+        data centre) before the search.
     portfolio
         Independent HiGHS searches (random seeds 0..N-1) run in parallel
         processes; the first to prove optimality wins (``models.dispatch.portfolio``).
@@ -60,6 +63,7 @@ class SolveOptions:
     log_stream: TextIO | None = None
     tightenings: tuple[str, ...] = DEFAULT_TIGHTENINGS
     highs_options: tuple[tuple[str, object], ...] = DEFAULT_HIGHS_OPTIONS
+    start: bool = False
     portfolio: int = 1
 
 
