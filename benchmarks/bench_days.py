@@ -147,7 +147,7 @@ def run_case(args: argparse.Namespace) -> dict:
         threads=args.threads,
         tightenings=DEFAULT_TIGHTENINGS if args.tightenings is None else tuple(args.tightenings),
         highs_options=(*DEFAULT_HIGHS_OPTIONS, ("random_seed", args.seed), *extra),
-        start=args.start,
+        start={"auto": None, "on": True, "off": False}[args.start],
     )
     sol = solve_instance(inst, options)
     rows = progress(sol.log)
@@ -184,7 +184,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--tightenings", nargs="*", default=None, help="default: all")
     parser.add_argument("--highs", nargs="*", default=[], help="extra HiGHS options KEY=JSON")
-    parser.add_argument("--start", action="store_true", help="hand HiGHS the flat start")
+    parser.add_argument(
+        "--start",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="hand HiGHS a start (models.dispatch.start); auto: with on/off placement rules",
+    )
     parser.add_argument("--json", type=Path, help="append every run as a JSON line here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
@@ -206,8 +211,7 @@ def main() -> None:
             cmd = [sys.executable, __file__, "--child", case, "--seed", str(seed),
                    "--rules", args.rules, "--time-limit", str(args.time_limit),
                    "--threads", str(args.threads), "--highs", *args.highs]  # fmt: skip
-            if args.start:
-                cmd.append("--start")
+            cmd += ["--start", args.start]
             if args.tightenings is not None:
                 cmd += ["--tightenings", *args.tightenings]
             out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)

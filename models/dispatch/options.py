@@ -49,8 +49,10 @@ class SolveOptions:
         (``mip_max_nodes``, ``mip_max_leaves``, ``mip_max_improving_sols``) applies
         to each round and, when it stops the search, gives status ``"iteration_limit"``.
     start
-        Hand HiGHS a first plan (``models.dispatch.start``: every job flat in one
-        data centre) before the search.
+        Hand HiGHS a first plan (``models.dispatch.start``: the relaxation's
+        placement in one stretch per job, its blocks rounded up) before the search;
+        ``None``: only when some workload has an on/off state (placement rules),
+        where HiGHS's own heuristics find no good plan for minutes.
     portfolio
         Independent HiGHS searches (random seeds 0..N-1) run in parallel
         processes; the first to prove optimality wins (``models.dispatch.portfolio``).
@@ -63,7 +65,7 @@ class SolveOptions:
     log_stream: TextIO | None = None
     tightenings: tuple[str, ...] = DEFAULT_TIGHTENINGS
     highs_options: tuple[tuple[str, object], ...] = DEFAULT_HIGHS_OPTIONS
-    start: bool = False
+    start: bool | None = None
     portfolio: int = 1
 
 

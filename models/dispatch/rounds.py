@@ -101,7 +101,7 @@ def _solve_rounds(
     build_seconds += time.perf_counter() - t0
     started = time.perf_counter()
     log = io.StringIO()
-    if options.start:
+    if start.wanted(options, inst):
         start.hand_start(opt, m, inst, options, log)
     rounds = 0
     keys: dict[tuple[str, str, int], None] = {}  # given a binary mode, in the order added

@@ -19,15 +19,17 @@ that follows is the same.
 from __future__ import annotations
 
 import io
+import math
 
 import highspy
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from models.dispatch import highs
 from models.dispatch.options import SolveOptions
 from models.dispatch.placement import run_floor_mw
-from models.dispatch.sets import DispatchSets
+from models.dispatch.sets import CEIL_TOLERANCE, DispatchSets
 from models.instance.schema import Instance, Workload
 
 # The short run that settles blocks, storage and grid under the flat placement: it stops
@@ -83,29 +85,103 @@ def flat_allocation(inst: Instance, sets: DispatchSets) -> dict[tuple[str, str, 
     return allocation
 
 
-def _fix_flat(m: pyo.ConcreteModel, inst: Instance) -> list[pyo.Var]:
-    """Fix each job to the site of the flat allocation, running over its whole flat profile.
+def relaxed_values(opt: Highs, m: pyo.ConcreteModel, var: pyo.Var, limit: float) -> dict:
+    """``{index: value}`` of ``var`` in the LP relaxation of the model, solved in HiGHS.
 
-    The rates stay free within the job's limits (a flat profile may start faster than
-    the blocks can ramp); the assignment ``a`` and the on/off state are fixed where
-    the job has them, so that no move and no restart is left to decide.
+    The integrality of every column is dropped for one LP solve and restored, below
+    Pyomo, which keeps its own record of the model unchanged. Empty when the LP has
+    no optimum within ``limit`` seconds.
     """
-    sets = m.dispatch_sets
-    allocation = flat_allocation(inst, sets)
-    site = {j: d for j, d, _t in allocation}
-    running = {(j, t) for j, _d, t in allocation}
+    opt.update()  # Pyomo's pending changes (fixed variables) first, so HiGHS holds them
+    h = opt._solver_model
+    kinds = list(h.getLp().integrality_)
+    count = h.getNumCol()
+    columns = np.arange(count, dtype=np.int32)
+    h.changeColsIntegrality(count, columns, np.array([highspy.HighsVarType.kContinuous] * count))
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", limit)  # the search's own run sets its limit again
+    try:
+        h.run()
+        status = h.getModelStatus()  # before the restored integrality resets it
+        values = np.array(h.getSolution().col_value)
+    finally:
+        if kinds:
+            h.changeColsIntegrality(count, columns, np.array(kinds))
+        h.setOptionValue("output_flag", True)
+    h.clearSolver()
+    if status != highspy.HighsModelStatus.kOptimal or len(values) != count:
+        return {}
+    index = opt._pyomo_var_to_solver_var_map
+    return {key: float(values[index[id(data)]]) for key, data in var.items()}
+
+
+def guided_allocation(
+    inst: Instance, relaxed: dict[tuple[str, str, int], float]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, range]]:
+    """Sites and run span of each job from the relaxation: where and when it mostly runs.
+
+    A job held to ``k`` sites keeps the ``k`` where the relaxation puts most of its
+    energy (every listed site otherwise); it runs in one stretch from the first to
+    the last step the relaxation runs it in, lengthened to ``min_run_steps``.
+    """
+    sites: dict[str, tuple[str, ...]] = {}
+    spans: dict[str, range] = {}
+    for w in inst.workloads:
+        energy = {d: sum(relaxed.get((w.id, d, t), 0.0) for t in w.steps) for d in w.datacenters}
+        k = w.max_datacenters or len(w.datacenters)
+        sites[w.id] = tuple(sorted(w.datacenters, key=lambda d: -energy[d])[:k])
+        active = [
+            t for t in w.steps if sum(relaxed.get((w.id, d, t), 0.0) for d in w.datacenters) > 1e-6
+        ]
+        if not active:
+            continue
+        first, last = active[0], active[-1] + 1
+        length = w.min_run_steps or 1
+        last = min(max(last, first + length), w.deadline_step)
+        first = max(min(first, last - length), w.release_step)
+        spans[w.id] = range(first, last)
+    return sites, spans
+
+
+def _fix_placement(
+    m: pyo.ConcreteModel, sites: dict[str, tuple[str, ...]], spans: dict[str, range]
+) -> list[pyo.Var]:
+    """Fix every job to ``sites`` and, where it has an on/off state, on over ``spans``.
+
+    The rates stay free within the job's limits (so the blocks can ramp); with no move
+    and no restart left to decide only blocks, storage and grid remain.
+    """
     fixed = []
-    for (j, d, _t), data in m.workload_mw.items():
-        if site.get(j) != d:
+    for (j, d, t), data in m.workload_mw.items():
+        if d not in sites.get(j, ()) or (j in spans and t not in spans[j]):
             data.fix(0.0)
             fixed.append(data)
     for (j, d), data in m.placement_assigned.items():
-        data.fix(1 if site.get(j) == d else 0)
+        data.fix(1 if d in sites.get(j, ()) else 0)
         fixed.append(data)
     for (j, t), data in m.placement_on.items():
-        data.fix(1 if (j, t) in running else 0)
+        data.fix(1 if t in spans.get(j, ()) else 0)
         fixed.append(data)
     return fixed
+
+
+def _flat_placement(
+    inst: Instance, sets: DispatchSets
+) -> tuple[dict[str, tuple[str, ...]], dict[str, range]]:
+    """Sites and spans of the flat allocation: one site per job, over its flat profile."""
+    sites: dict[str, tuple[str, ...]] = {}
+    steps: dict[str, list[int]] = {}
+    for j, d, t in flat_allocation(inst, sets):
+        sites[j] = (d,)
+        steps.setdefault(j, []).append(t)
+    return sites, {j: range(min(ts), max(ts) + 1) for j, ts in steps.items()}
+
+
+def wanted(options: SolveOptions, inst: Instance) -> bool:
+    """Whether a solve with ``options`` gets a start (``SolveOptions.start``)."""
+    if options.start is None:
+        return any(w.has_on_off for w in inst.workloads)
+    return options.start
 
 
 def hand_start(
@@ -115,14 +191,32 @@ def hand_start(
     options: SolveOptions,
     log: io.StringIO,
 ) -> float | None:
-    """Solve ``m`` with the flat placement fixed and give HiGHS that plan as its start.
+    """Solve ``m`` with a placement and blocks fixed and give HiGHS that plan as its start.
+
+    The placement is the relaxation's (``guided_allocation``), or the flat one when the
+    relaxation has no optimum; the blocks are those of the relaxation under that
+    placement, rounded up.
 
     Returns the start's objective, or ``None`` when the short run found no plan
     or the placement is already fixed; the placement is left free either way.
     """
     if any(data.fixed for data in m.workload_mw.values()):
         return None  # a plan's first stage is being evaluated: it has its placement
-    fixed = _fix_flat(m, inst)
+    limit = START_SECONDS
+    if options.time_limit_s is not None:
+        limit = min(limit, options.time_limit_s / 4)
+    relaxed = relaxed_values(opt, m, m.workload_mw, limit)
+    if relaxed:
+        fixed = _fix_placement(m, *guided_allocation(inst, relaxed))
+    else:
+        fixed = _fix_placement(m, *_flat_placement(inst, m.dispatch_sets))
+    # The relaxation under that placement, its blocks rounded up: ceil keeps every
+    # ramp limit (|n_t - n_t-1| <= k, k whole) and the capacity, so the rest is an LP.
+    blocks = relaxed_values(opt, m, m.dc_blocks_on, limit)
+    for key, value in blocks.items():
+        data = m.dc_blocks_on[key]
+        data.fix(min(data.ub, math.ceil(value - CEIL_TOLERANCE)))
+        fixed.append(data)
     short = SolveOptions(
         mip_rel_gap=START_GAP,
         threads=options.threads,
@@ -130,9 +224,6 @@ def hand_start(
         log_stream=options.log_stream,
         highs_options=options.highs_options,
     )
-    limit = START_SECONDS
-    if options.time_limit_s is not None:
-        limit = min(limit, options.time_limit_s / 4)
     try:
         res = highs.run(opt, m, short, limit, log)
         if res.incumbent_objective is not None:

@@ -7,7 +7,7 @@ import pytest
 from models.dispatch.options import SolveOptions
 from models.dispatch.sets import build_sets
 from models.dispatch.solve import solve_instance
-from models.dispatch.start import flat_allocation
+from models.dispatch.start import flat_allocation, guided_allocation
 from models.instance import load_instance, validate
 from tests.conftest import EXAMPLES, tiny_instance
 
@@ -42,6 +42,22 @@ def test_flat_below_the_floor_runs_whole_steps_at_it() -> None:
     raw["workloads"][0]["min_run_steps"] = 2
     inst = validate(raw)
     assert flat_allocation(inst, build_sets(inst)) == {}
+
+
+def test_guided_keeps_the_sites_and_span_of_the_relaxation() -> None:
+    # 6 steps; the relaxation runs the job 0.3 MWh in dc at step 1 and 0.7 MWh in dc2 at
+    # steps 2 and 3 (0.35 each): held to one site it keeps dc2, and runs from step 1 to
+    # step 3, lengthened to min_run_steps 4 (steps 1-4); free, it keeps both sites.
+    raw = tiny_instance(steps=6)
+    raw["datacenters"].append({**raw["datacenters"][0], "id": "dc2"})
+    raw["workloads"][0].update(datacenters=["dc", "dc2"], min_run_steps=4, min_mw=0.1)
+    relaxed = {("job", "dc", 1): 0.3, ("job", "dc2", 2): 0.35, ("job", "dc2", 3): 0.35}
+    sites, spans = guided_allocation(validate(raw), relaxed)
+    assert sites == {"job": ("dc2", "dc")}
+    assert spans == {"job": range(1, 5)}
+    raw["workloads"][0]["max_datacenters"] = 1
+    sites, spans = guided_allocation(validate(raw), relaxed)
+    assert sites == {"job": ("dc2",)}
 
 
 @pytest.mark.parametrize("rules", [{}, {"max_datacenters": 1, "restart_cost": 50.0}])
