@@ -7,7 +7,7 @@ import pytest
 from models.dispatch.options import SolveOptions
 from models.dispatch.sets import build_sets
 from models.dispatch.solve import solve_instance
-from models.dispatch.start import flat_allocation, guided_allocation
+from models.dispatch.start import flat_allocation, guided_allocation, wanted
 from models.instance import load_instance, validate
 from tests.conftest import EXAMPLES, tiny_instance
 
@@ -78,3 +78,14 @@ def test_the_start_keeps_an_example_optimum() -> None:
     plain = solve_instance(inst, SolveOptions(mip_rel_gap=1e-7))
     started = solve_instance(inst, SolveOptions(mip_rel_gap=1e-7, start=True))
     assert started.objective == pytest.approx(plain.objective, rel=1e-6)
+
+
+def test_a_start_by_default_only_with_an_on_off_state() -> None:
+    v1 = validate(tiny_instance())
+    raw = tiny_instance()
+    raw["workloads"][0]["restart_cost"] = 10.0
+    switched = validate(raw)
+    assert not wanted(SolveOptions(), v1)
+    assert wanted(SolveOptions(), switched)
+    assert wanted(SolveOptions(start=True), v1)
+    assert not wanted(SolveOptions(start=False), switched)
