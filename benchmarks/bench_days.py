@@ -133,6 +133,7 @@ def run_case(args: argparse.Namespace) -> dict:
     """Build and solve one case in this process; the figures of one run."""
     from models.dispatch.options import DEFAULT_HIGHS_OPTIONS, SolveOptions
     from models.dispatch.solve import solve_instance
+    from models.dispatch.start import START_MARK
     from models.dispatch.tightening import DEFAULT_TIGHTENINGS
     from models.instance import parse_instance
 
@@ -150,7 +151,8 @@ def run_case(args: argparse.Namespace) -> dict:
         start={"auto": None, "on": True, "off": False}[args.start],
     )
     sol = solve_instance(inst, options)
-    rows = progress(sol.log)
+    search = sol.log.split(START_MARK)[-1]  # the start's own runs are not the search
+    rows = progress(search)
     to_1e3 = next((s for s, _n, _b, gap in rows if gap <= 1e-3), None)
     if to_1e3 is None and sol.gap <= 1e-3:
         to_1e3 = sol.solve_seconds
@@ -188,7 +190,7 @@ def main() -> None:
         "--start",
         choices=("auto", "on", "off"),
         default="auto",
-        help="hand HiGHS a start (models.dispatch.start); auto: with on/off placement rules",
+        help="hand HiGHS a start (models.dispatch.start); auto: with placement rules",
     )
     parser.add_argument("--json", type=Path, help="append every run as a JSON line here")
     parser.add_argument("--child", help=argparse.SUPPRESS)

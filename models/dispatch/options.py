@@ -51,8 +51,8 @@ class SolveOptions:
     start
         Hand HiGHS a first plan (``models.dispatch.start``: the relaxation's
         placement in one stretch per job, its blocks rounded up) before the search;
-        ``None``: only when some workload has an on/off state (placement rules),
-        where HiGHS's own heuristics find no good plan for minutes.
+        ``None``: only when some workload has a placement rule (the generated
+        days), where HiGHS's own heuristics find no good plan for minutes.
     portfolio
         Independent HiGHS searches (random seeds 0..N-1) run in parallel
         processes; the first to prove optimality wins (``models.dispatch.portfolio``).

@@ -36,6 +36,8 @@ from models.instance.schema import Instance, Workload
 # at a loose gap, since the real search improves the plan anyway [s, relative].
 START_SECONDS = 20.0
 START_GAP = 1e-2
+# The log line after the start's own HiGHS runs: the search proper follows it.
+START_MARK = "Suandian start handed to HiGHS, objective"
 
 
 def _profile(w: Workload, dt: float) -> dict[int, float]:
@@ -180,7 +182,10 @@ def _flat_placement(
 def wanted(options: SolveOptions, inst: Instance) -> bool:
     """Whether a solve with ``options`` gets a start (``SolveOptions.start``)."""
     if options.start is None:
-        return any(w.has_on_off for w in inst.workloads)
+        return any(
+            w.has_on_off or w.max_datacenters is not None or w.migration_cost > 0
+            for w in inst.workloads
+        )
     return options.start
 
 
@@ -243,6 +248,7 @@ def hand_start(
             value = var.value if var.value is not None else 0.0
             # HiGHS takes a discrete value off its integer by 1e-9 as missing.
             values[index[id(var)]] = round(value) if var.is_integer() else value
+    log.write(f"{START_MARK} {res.incumbent_objective:.6f}\n")
     solution = highspy.HighsSolution()
     solution.col_value = values
     solution.value_valid = True

@@ -80,10 +80,13 @@ def test_the_start_keeps_an_example_optimum() -> None:
     assert started.objective == pytest.approx(plain.objective, rel=1e-6)
 
 
-def test_a_start_by_default_only_with_an_on_off_state() -> None:
+@pytest.mark.parametrize(
+    "rules", [{"restart_cost": 10.0}, {"max_datacenters": 1}, {"migration_cost": 5.0}]
+)
+def test_a_start_by_default_only_with_placement_rules(rules) -> None:
     v1 = validate(tiny_instance())
     raw = tiny_instance()
-    raw["workloads"][0]["restart_cost"] = 10.0
+    raw["workloads"][0].update(rules)
     switched = validate(raw)
     assert not wanted(SolveOptions(), v1)
     assert wanted(SolveOptions(), switched)
