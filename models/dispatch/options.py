@@ -48,6 +48,11 @@ class SolveOptions:
         Extra HiGHS options as (name, value) pairs. A work limit among them
         (``mip_max_nodes``, ``mip_max_leaves``, ``mip_max_improving_sols``) applies
         to each round and, when it stops the search, gives status ``"iteration_limit"``.
+    start
+        Hand HiGHS a first plan (``models.dispatch.start``: the relaxation's
+        placement in one stretch per job, its blocks rounded up) before the search;
+        ``None``: only when some workload has a placement rule (the generated
+        days), where HiGHS's own heuristics find no good plan for minutes.
     portfolio
         Independent HiGHS searches (random seeds 0..N-1) run in parallel
         processes; the first to prove optimality wins (``models.dispatch.portfolio``).
@@ -60,6 +65,7 @@ class SolveOptions:
     log_stream: TextIO | None = None
     tightenings: tuple[str, ...] = DEFAULT_TIGHTENINGS
     highs_options: tuple[tuple[str, object], ...] = DEFAULT_HIGHS_OPTIONS
+    start: bool | None = None
     portfolio: int = 1
 
 

@@ -27,7 +27,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from models.dispatch import highs, storage, tightening
+from models.dispatch import highs, start, storage, tightening
 from models.dispatch.build import build_model
 from models.dispatch.diagnose import NoFeasiblePlanError, find_causes
 from models.dispatch.options import SolveOptions
@@ -101,6 +101,8 @@ def _solve_rounds(
     build_seconds += time.perf_counter() - t0
     started = time.perf_counter()
     log = io.StringIO()
+    if start.wanted(options, inst):
+        start.hand_start(opt, m, inst, options, log)
     rounds = 0
     keys: dict[tuple[str, str, int], None] = {}  # given a binary mode, in the order added
     highs_bound = -math.inf

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pyomo.environ as pyo
 
 from models.dispatch.datacentres import flexible_mw
+from models.dispatch.placement import assigned
 from models.dispatch.sets import CEIL_TOLERANCE, DispatchSets
 from models.instance.schema import Instance
 
@@ -82,6 +83,33 @@ def dc_top_block(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) -> No
     m.dc_top_block = pyo.Constraint(m.DC_T_TOP, rule=rule)
 
 
+def placement_energy_gate(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) -> None:
+    """Δ · Σ_t x[j,d,t] <= E_j · a[j,d] for every job held to fewer sites than it lists.
+
+    A job draws at most its energy in any data centre, and nothing where it is not
+    assigned, so every plan meets it. The per-step gate ``x <= ub · a`` lets the
+    relaxation spread a job over every site with ``a = rate / ub`` each; where the
+    job's energy is below what its window could take at full rate, this gate
+    charges the assignment for the energy instead.
+    """
+    jobs = assigned(inst, sets)
+    delta = sets.step_hours
+    keys = []
+    for j, w in jobs.items():
+        for d in w.datacenters:
+            full = delta * sum(m.workload_mw[j, d, t].ub for t in w.steps)
+            if w.energy_mwh < full - 1e-9:
+                keys.append((j, d))
+    m.PL_JD_ENERGY = pyo.Set(dimen=2, initialize=keys, ordered=True)
+    m.placement_energy_gate = pyo.Constraint(
+        m.PL_JD_ENERGY,
+        rule=lambda _m, j, d: (
+            delta * sum(_m.workload_mw[j, d, t] for t in jobs[j].steps)
+            <= jobs[j].energy_mwh * _m.placement_assigned[j, d]
+        ),
+    )
+
+
 def drop_power_share(m: pyo.ConcreteModel, pairs: set[tuple[str, str]]) -> None:
     """Deactivate ``bess_power_share`` for the (storage, scenario) pairs that got mode binaries.
 
@@ -99,6 +127,7 @@ def drop_power_share(m: pyo.ConcreteModel, pairs: set[tuple[str, str]]) -> None:
 TIGHTENINGS: dict[str, Callable[[pyo.ConcreteModel, Instance, DispatchSets], None]] = {
     "bess_power_share": bess_power_share,
     "dc_top_block": dc_top_block,
+    "placement_energy_gate": placement_energy_gate,
 }
 DEFAULT_TIGHTENINGS: tuple[str, ...] = tuple(TIGHTENINGS)
 

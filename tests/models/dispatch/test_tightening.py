@@ -65,3 +65,41 @@ def test_each_tightening_keeps_the_optimum(tightenings) -> None:
     full = solve_instance(inst, SolveOptions(mip_rel_gap=1e-7))
     other = solve_instance(inst, SolveOptions(mip_rel_gap=1e-7, tightenings=tightenings))
     assert other.objective == pytest.approx(full.objective, rel=1e-6)
+
+
+def two_site_job() -> dict:
+    """2 steps of 1 h, sites ``dc`` and ``dc2``; the job needs 1 MWh at up to 1 MW, one site."""
+    raw = tiny_instance(**{"datacenters[0].pue": [1.0, 2.0]})
+    raw["datacenters"].append({**raw["datacenters"][0], "id": "dc2", "pue": [2.0, 1.0]})
+    raw["workloads"][0].update(datacenters=["dc", "dc2"], max_datacenters=1)
+    return raw
+
+
+def test_energy_gate_on_a_hand_case() -> None:
+    # Half an assignment per site lets the per-step gates x <= 1 · a carry 0.5 MW in each
+    # step at dc (1 MWh there) with a = 0.5; the energy gate 1 h · Σ_t x <= 1 MWh · a
+    # then reads 1 <= 0.5, cut off; with the job assigned to dc (a = 1) it holds.
+    inst = validate(two_site_job())
+    m = build_model(inst, tightenings=("placement_energy_gate",))
+    assert list(m.PL_JD_ENERGY) == [("job", "dc"), ("job", "dc2")]
+    for t in (0, 1):
+        m.workload_mw["job", "dc", t].set_value(0.5)
+        m.workload_mw["job", "dc2", t].set_value(0.0)
+    m.placement_assigned["job", "dc"].set_value(0.5)
+    m.placement_assigned["job", "dc2"].set_value(0.5)
+    assert all(satisfied(con) for con in m.placement_gate.values())
+    assert not satisfied(m.placement_energy_gate["job", "dc"])
+    m.placement_assigned["job", "dc"].set_value(1.0)
+    assert satisfied(m.placement_energy_gate["job", "dc"])
+
+
+def test_energy_gate_keeps_the_optimum() -> None:
+    # The job runs 1 MW for 1 h at PUE 1 (dc in step 0, or dc2 in step 1: the same cost),
+    # one full block: 1 MWh at 100 ¥/MWh = 100 ¥, with the gate as without it.
+    inst = validate(two_site_job())
+    plain = solve_instance(inst, SolveOptions(mip_rel_gap=1e-7, tightenings=()))
+    gated = solve_instance(
+        inst, SolveOptions(mip_rel_gap=1e-7, tightenings=("placement_energy_gate",))
+    )
+    assert plain.objective == pytest.approx(100.0)
+    assert gated.objective == pytest.approx(100.0)

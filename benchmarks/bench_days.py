@@ -1,0 +1,238 @@
+"""Generated days and examples to gap 1e-4: time to 1e-3 and to 1e-4, objective, bound, memory.
+
+    .venv/bin/python benchmarks/bench_days.py [--cases 2026-07-15 large-14 ...]
+        [--rules default|v1|full] [--seeds 0 1 2] [--time-limit 120] [--threads 1]
+        [--tightenings NAME ...] [--highs KEY=VALUE ...]
+
+Cases (default: all of them): ``2026-MM-15`` builds that day with the default
+data (``models.forecast.build_instance``); ``medium-12`` and ``large-14`` are the
+examples of ``data/examples``. ``48h:<day>`` (two consecutive days as one
+instance) and ``x3:<day>`` (the fleet three times over) are skipped with a
+message while the instance builder offers no such horizon or scale.
+
+``--rules`` chooses the placement rules of the generated days: ``default`` as
+``data/qingyang.toml`` sets them (what the pipeline solves), ``v1`` with every
+extension key removed (the contract-v1 problem), ``full`` with every rule of
+``docs/data-sources.md`` B10 switched on.
+
+Each (case, seed) runs in a fresh process, so its peak RSS is its own. One
+solve to gap 1e-4 gives both times: the time to 1e-3 is read from the HiGHS log
+(the first progress line at or below 0.1 %). Printed per run: instance build s,
+model build s, solver s to 1e-3 and to 1e-4 (``-`` if not reached, then the gap
+at the limit), objective, bound, the root bound after HiGHS's cuts, B&B nodes,
+peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "data" / "examples"
+DAYS = [f"2026-{month:02d}-15" for month in range(1, 13)]
+CASES = [*DAYS, "large-14", "medium-12", "48h:2026-07-15", "x3:2026-07-15"]
+
+# The B10 table of docs/data-sources.md, every rule on (``--rules full``).
+FULL_RULES = {
+    "train": {
+        "max_datacenters": 1,
+        "min_mw_share": 0.3,
+        "restart_work_hours": 1.0,
+        "min_run_steps": 8,
+    },
+    "batch": {"max_datacenters": 2, "migration_cost_per_mw": 50.0, "restart_work_hours": 0.25},
+    "etl": {"max_datacenters": 2, "migration_cost_per_mw": 50.0, "restart_work_hours": 0.25},
+}
+EXTENSION_KEYS = (
+    "min_mw",
+    "max_datacenters",
+    "migration_cost",
+    "restart_cost",
+    "min_run_steps",
+    "preemptible",
+)
+
+# A HiGHS MIP progress line ends with the seconds since the run started ("12.3s"); its
+# gap is the first percentage after the two bounds, "inf" before an incumbent exists.
+_PROGRESS = re.compile(
+    r"^\s*[A-Z]?\s+(?P<nodes>\d+)\s+\d+\s+\d+\s+[\d.]+%\s+(?P<bound>\S+)\s+(?P<sol>\S+)"
+    r"\s+(?P<gap>\S+)\s.*?(?P<time>[\d.]+)s\s*$"
+)
+
+
+def progress(log: str) -> list[tuple[float, int, float, float]]:
+    """(seconds, nodes, bound, gap) of every progress line, time summed over the rounds."""
+    rows: list[tuple[float, int, float, float]] = []
+    offset = last = 0.0
+    for line in log.splitlines():
+        match = _PROGRESS.match(line)
+        if not match:
+            continue
+        seconds = float(match["time"])
+        if seconds < last:  # a new round (storage exclusion) restarts HiGHS's clock
+            offset += last
+        last = seconds
+        gap_text = match["gap"].rstrip("%")
+        gap = float(gap_text) / 100 if gap_text not in ("inf", "Large") else float("inf")
+        try:
+            bound = float(match["bound"])
+        except ValueError:
+            bound = float("nan")
+        rows.append((offset + seconds, int(match["nodes"]), bound, gap))
+    return rows
+
+
+def raw_instance(case: str, rules: str) -> dict:
+    """The raw instance of ``case`` with the placement rules ``rules``."""
+    if case in ("large-14", "medium-12") or (EXAMPLES / case).is_dir():
+        return json.loads((EXAMPLES / case / "instance.json").read_text())
+    from models.forecast import build_instance
+    from models.forecast.fleet import load_fleet_config
+
+    config = load_fleet_config(None)
+    if rules == "full":
+        demo = config.workloads.demo
+        demo = demo.model_copy(
+            update={"rules": {k: type(next(iter(demo.rules.values())))(**v)
+                              for k, v in FULL_RULES.items()}}
+        )  # fmt: skip
+        config = config.model_copy(
+            update={"workloads": config.workloads.model_copy(update={"demo": demo})}
+        )
+    raw = build_instance(dt.date.fromisoformat(case), config=config)
+    if rules == "v1":
+        for job in raw["workloads"]:
+            for key in EXTENSION_KEYS:
+                job.pop(key, None)
+    return raw
+
+
+def unsupported(case: str) -> str | None:
+    """Why ``case`` cannot be built yet, or ``None``."""
+    import inspect
+
+    from models.forecast import build_instance
+
+    params = inspect.signature(build_instance).parameters
+    if case.startswith("48h:") and "days" not in params:
+        return "the instance builder has no 48 h horizon yet (build_instance takes no 'days')"
+    if case.startswith("x3:") and "scale" not in params:
+        return "the instance builder has no fleet scale yet (build_instance takes no 'scale')"
+    return None
+
+
+def run_case(args: argparse.Namespace) -> dict:
+    """Build and solve one case in this process; the figures of one run."""
+    from models.dispatch.options import DEFAULT_HIGHS_OPTIONS, SolveOptions
+    from models.dispatch.solve import solve_instance
+    from models.dispatch.start import START_MARK
+    from models.dispatch.tightening import DEFAULT_TIGHTENINGS
+    from models.instance import parse_instance
+
+    t0 = time.perf_counter()
+    raw = raw_instance(args.child, args.rules)
+    inst = parse_instance(json.dumps(raw))
+    instance_seconds = time.perf_counter() - t0
+    extra = tuple((k, json.loads(v)) for k, v in (kv.split("=", 1) for kv in args.highs))
+    options = SolveOptions(
+        time_limit_s=args.time_limit,
+        mip_rel_gap=1e-4,
+        threads=args.threads,
+        tightenings=DEFAULT_TIGHTENINGS if args.tightenings is None else tuple(args.tightenings),
+        highs_options=(*DEFAULT_HIGHS_OPTIONS, ("random_seed", args.seed), *extra),
+        start={"auto": None, "on": True, "off": False}[args.start],
+    )
+    sol = solve_instance(inst, options)
+    search = sol.log.split(START_MARK)[-1]  # the start's own runs are not the search
+    rows = progress(search)
+    to_1e3 = next((s for s, _n, _b, gap in rows if gap <= 1e-3), None)
+    if to_1e3 is None and sol.gap <= 1e-3:
+        to_1e3 = sol.solve_seconds
+    root = [b for _s, nodes, b, _g in rows if nodes == 0]
+    return {
+        "instance_seconds": instance_seconds,
+        "build_seconds": sol.build_seconds,
+        "to_1e3": to_1e3,
+        "to_1e4": sol.solve_seconds if sol.gap <= 1e-4 else None,
+        "solve_seconds": sol.solve_seconds,
+        "gap": sol.gap,
+        "objective": sol.objective,
+        "bound": sol.bound,
+        "root_bound": root[-1] if root else None,
+        "nodes": rows[-1][1] if rows else 0,
+        "unserved_mwh": sum(sol.unserved_mwh.values()),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", nargs="+", default=CASES)
+    parser.add_argument("--rules", choices=("default", "v1", "full"), default="default")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--tightenings", nargs="*", default=None, help="default: all")
+    parser.add_argument("--highs", nargs="*", default=[], help="extra HiGHS options KEY=JSON")
+    parser.add_argument(
+        "--start",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="hand HiGHS a start (models.dispatch.start); auto: with placement rules",
+    )
+    parser.add_argument("--json", type=Path, help="append every run as a JSON line here")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_case(args)))
+        return
+    print(f"rules={args.rules} start={args.start} time limit {args.time_limit:g} s, "
+          f"threads {args.threads}")  # fmt: skip
+    print(f"{'case':<12} {'seed':>4} {'inst s':>6} {'build s':>7} {'to 1e-3':>7} {'to 1e-4':>7} "
+          f"{'gap':>8} {'objective':>13} {'bound':>13} {'root bound':>13} {'nodes':>6} "
+          f"{'unserved':>8} {'MiB':>5}")  # fmt: skip
+    for case in args.cases:
+        why = unsupported(case)
+        if why:
+            print(f"{case:<12} skipped: {why}", flush=True)
+            continue
+        for seed in args.seeds:
+            cmd = [sys.executable, __file__, "--child", case, "--seed", str(seed),
+                   "--rules", args.rules, "--time-limit", str(args.time_limit),
+                   "--threads", str(args.threads), "--highs", *args.highs]  # fmt: skip
+            cmd += ["--start", args.start]
+            if args.tightenings is not None:
+                cmd += ["--tightenings", *args.tightenings]
+            out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+            if out.returncode != 0:
+                print(f"{case:<12} {seed:>4} failed: {out.stderr.strip().splitlines()[-1]}")
+                continue
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            if args.json:
+                with args.json.open("a") as fh:
+                    fh.write(json.dumps({"case": case, "seed": seed, "rules": args.rules, **r}))
+                    fh.write("\n")
+            print(
+                f"{case:<12} {seed:>4} {r['instance_seconds']:>6.2f} {r['build_seconds']:>7.2f} "
+                f"{_fmt(r['to_1e3'], '.1f'):>7} {_fmt(r['to_1e4'], '.1f'):>7} {r['gap']:>8.1e} "
+                f"{r['objective']:>13,.1f} {r['bound']:>13,.1f} {_fmt(r['root_bound'], ',.1f'):>13}"
+                f" {r['nodes']:>6} {r['unserved_mwh']:>8.2f} {r['peak_rss_mib']:>5.0f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The flat start: one feasible plan handed to HiGHS; it must never change the optimum."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.dispatch.options import SolveOptions
+from models.dispatch.sets import build_sets
+from models.dispatch.solve import solve_instance
+from models.dispatch.start import flat_allocation, guided_allocation, wanted
+from models.instance import load_instance, validate
+from tests.conftest import EXAMPLES, tiny_instance
+
+
+def two_sites(racks2: int) -> dict:
+    """3 steps of 1 h; the job (1.5 MWh, up to 1 MW) may run in ``dc`` (2 MW) or ``dc2``."""
+    raw = tiny_instance(steps=3, **{"workloads[0].energy_mwh": 1.5})
+    raw["datacenters"].append({**raw["datacenters"][0], "id": "dc2", "racks": racks2})
+    raw["workloads"][0]["datacenters"] = ["dc", "dc2"]
+    return raw
+
+
+def test_flat_in_the_site_with_most_room() -> None:
+    # 1.5 MWh over 3 h is 0.5 MW in each step; dc2 with 1 200 racks (3 MW) has more room
+    # than dc (2 MW); with 400 racks (1 MW) dc has.
+    inst = validate(two_sites(1200))
+    assert flat_allocation(inst, build_sets(inst)) == pytest.approx(
+        {("job", "dc2", t): 0.5 for t in range(3)}
+    )
+    inst = validate(two_sites(400))
+    assert set(flat_allocation(inst, build_sets(inst))) == {("job", "dc", t) for t in range(3)}
+
+
+def test_flat_below_the_floor_runs_whole_steps_at_it() -> None:
+    # min_mw 0.8: the flat 0.5 MW is too little, so the job runs int(1.5 / 0.8) = 1 step
+    # from its release at 1.5 MWh / 1 h, capped at max_mw 1 MW (the rest is unserved).
+    raw = two_sites(400)
+    raw["workloads"][0]["min_mw"] = 0.8
+    inst = validate(raw)
+    assert flat_allocation(inst, build_sets(inst)) == pytest.approx({("job", "dc", 0): 1.0})
+    # With min_run_steps 2 that one step is too short a run: the job is left out.
+    raw["workloads"][0]["min_run_steps"] = 2
+    inst = validate(raw)
+    assert flat_allocation(inst, build_sets(inst)) == {}
+
+
+def test_guided_keeps_the_sites_and_span_of_the_relaxation() -> None:
+    # 6 steps; the relaxation runs the job 0.3 MWh in dc at step 1 and 0.7 MWh in dc2 at
+    # steps 2 and 3 (0.35 each): held to one site it keeps dc2, and runs from step 1 to
+    # step 3, lengthened to min_run_steps 4 (steps 1-4); free, it keeps both sites.
+    raw = tiny_instance(steps=6)
+    raw["datacenters"].append({**raw["datacenters"][0], "id": "dc2"})
+    raw["workloads"][0].update(datacenters=["dc", "dc2"], min_run_steps=4, min_mw=0.1)
+    relaxed = {("job", "dc", 1): 0.3, ("job", "dc2", 2): 0.35, ("job", "dc2", 3): 0.35}
+    sites, spans = guided_allocation(validate(raw), relaxed)
+    assert sites == {"job": ("dc2", "dc")}
+    assert spans == {"job": range(1, 5)}
+    raw["workloads"][0]["max_datacenters"] = 1
+    sites, spans = guided_allocation(validate(raw), relaxed)
+    assert sites == {"job": ("dc2",)}
+
+
+@pytest.mark.parametrize("rules", [{}, {"max_datacenters": 1, "restart_cost": 50.0}])
+def test_the_start_keeps_the_optimum(rules) -> None:
+    # Prices 100/500/100 make the free optimum leave the flat plan (1 MW in steps 0 and 2
+    # in one site): the search must still reach it from the flat start.
+    raw = two_sites(1200)
+    raw["grid"]["import_price"] = [100.0, 500.0, 100.0]
+    raw["workloads"][0].update(rules)
+    inst = validate(raw)
+    plain = solve_instance(inst, SolveOptions(mip_rel_gap=1e-7))
+    started = solve_instance(inst, SolveOptions(mip_rel_gap=1e-7, start=True))
+    assert started.objective == pytest.approx(plain.objective, rel=1e-9)
+
+
+def test_the_start_keeps_an_example_optimum() -> None:
+    inst = load_instance(EXAMPLES / "small-11" / "instance.json")
+    plain = solve_instance(inst, SolveOptions(mip_rel_gap=1e-7))
+    started = solve_instance(inst, SolveOptions(mip_rel_gap=1e-7, start=True))
+    assert started.objective == pytest.approx(plain.objective, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "rules", [{"restart_cost": 10.0}, {"max_datacenters": 1}, {"migration_cost": 5.0}]
+)
+def test_a_start_by_default_only_with_placement_rules(rules) -> None:
+    v1 = validate(tiny_instance())
+    raw = tiny_instance()
+    raw["workloads"][0].update(rules)
+    switched = validate(raw)
+    assert not wanted(SolveOptions(), v1)
+    assert wanted(SolveOptions(), switched)
+    assert wanted(SolveOptions(start=True), v1)
+    assert not wanted(SolveOptions(start=False), switched)
