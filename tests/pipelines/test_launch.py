@@ -16,10 +16,10 @@ import pytest
 
 from pipelines.launch import RunNarrator, error_tail, launch
 
-DAY = "2026-07-15"
+DAY = "2024-07-15"
 JOB = "__ephemeral_asset_job__"  # the job dg.materialize runs
 SUMMARY = {
-    "name": "toy-2026-07-15", "start": "2026-07-15T00:00:00+08:00", "status": "time_limit",
+    "name": "toy-2024-07-15", "start": "2024-07-15T00:00:00+08:00", "status": "time_limit",
     "gap": 0.0123456, "objective": 538353.4, "green_share": 0.75476, "import_mwh": 1115.43,
     "unserved_flexible_mwh": 0.19,
 }  # fmt: skip
@@ -29,7 +29,7 @@ import json, os, sys
 from pathlib import Path
 import dagster as dg
 
-days = dg.DailyPartitionsDefinition(start_date="2026-07-01")
+days = dg.DailyPartitionsDefinition(start_date="2024-07-01")
 
 @dg.asset(partitions_def=days)
 def forecast(context):
@@ -119,12 +119,12 @@ def test_a_command_that_fails_before_any_run_shows_its_error(dagster_home, tmp_p
     command = [
         sys.executable,
         "-c",
-        "import sys; print('Error: no partition 2026-07-15'); sys.exit(2)",
+        "import sys; print('Error: no partition 2024-07-15'); sys.exit(2)",
     ]
     code, lines = run(command, tmp_path / "plan.log")
     assert code == 2
     assert f"{JOB} {DAY} failed before a run started; the log ends with:" in lines
-    assert "  Error: no partition 2026-07-15" in lines
+    assert "  Error: no partition 2024-07-15" in lines
 
 
 def test_verbose_shows_the_full_log_and_the_figures(toy, tmp_path) -> None:
@@ -139,7 +139,7 @@ def test_verbose_shows_the_full_log_and_the_figures(toy, tmp_path) -> None:
 
 
 def test_narrator_names_the_users_error_its_cause_and_a_failures_description() -> None:
-    days = dg.DailyPartitionsDefinition(start_date="2026-07-01")
+    days = dg.DailyPartitionsDefinition(start_date="2024-07-01")
 
     @dg.asset(partitions_def=days)
     def wrapped() -> None:
@@ -150,7 +150,7 @@ def test_narrator_names_the_users_error_its_cause_and_a_failures_description() -
 
     @dg.asset(partitions_def=days)
     def infeasible() -> None:
-        raise dg.Failure(description="No feasible plan for 2026-07-15: dc03 ramp")
+        raise dg.Failure(description="No feasible plan for 2024-07-15: dc03 ramp")
 
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize([wrapped, infeasible], partition_key=DAY, instance=instance,
@@ -162,10 +162,10 @@ def test_narrator_names_the_users_error_its_cause_and_a_failures_description() -
         for r in instance.get_records_for_run(result.run_id).records
     ]
     shown = sorted(body(line) for line in lines if line is not None)
-    assert shown == ["FAIL infeasible: No feasible plan for 2026-07-15: dc03 ramp",
+    assert shown == ["FAIL infeasible: No feasible plan for 2024-07-15: dc03 ramp",
                      "FAIL wrapped: RuntimeError: site table incomplete"]  # first line only  # fmt: skip
     assert sorted(narrator.failures) == [
-        "infeasible: No feasible plan for 2026-07-15: dc03 ramp",
+        "infeasible: No feasible plan for 2024-07-15: dc03 ramp",
         "wrapped: RuntimeError: site table incomplete\ncaused by KeyError: 'dc07'",
     ]
 
