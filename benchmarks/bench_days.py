@@ -6,9 +6,12 @@
 
 Cases (default: all of them): ``2026-MM-15`` builds that day with the default
 data (``models.forecast.build_instance``); ``medium-12`` and ``large-14`` are the
-examples of ``data/examples``. ``48h:<day>`` (two consecutive days as one
-instance) and ``x3:<day>`` (the fleet three times over) are skipped with a
-message while the instance builder offers no such horizon or scale.
+examples of ``data/examples``. ``48h:<day>`` is that day and the next as one
+192-step instance (``build_instance(horizon_hours=48)``, as ``suandian instance
+--horizon-hours 48`` writes it). ``x2:<day>`` and ``x3:<day>`` are the day's
+instance with the fleet repeated two or three times (:func:`scaled`): 22 or 33
+data centres, 200,000 or 300,000 racks, twice or three times the jobs and the
+batteries, the grid connection and every plant's power multiplied.
 
 ``--rules`` chooses the placement rules of the generated days: ``default`` as
 ``data/qingyang.toml`` sets them (what the pipeline solves), ``v1`` with every
@@ -38,7 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "data" / "examples"
 DAYS = [f"2026-{month:02d}-15" for month in range(1, 13)]
-CASES = [*DAYS, "large-14", "medium-12", "48h:2026-07-15", "x3:2026-07-15"]
+CASES = [*DAYS, "large-14", "medium-12", "48h:2026-07-15", "x2:2026-07-15", "x3:2026-07-15"]
 
 # The B10 table of docs/data-sources.md, every rule on (``--rules full``).
 FULL_RULES = {
@@ -90,6 +93,43 @@ def progress(log: str) -> list[tuple[float, int, float, float]]:
     return rows
 
 
+def scaled(raw: dict, copies: int) -> dict:
+    """``raw`` with its fleet ``copies`` times over: what the cluster becomes at 300,000 racks.
+
+    Copy ``c`` of data centre ``dc01`` is ``dc01-c``; every job is copied with its
+    data centres renamed the same way, so copy ``c`` of a job runs only in copy
+    ``c`` of the fleet, and every battery is copied. The grid's import and export
+    limits and each plant's power are multiplied by ``copies`` (the scenarios
+    keep their plants, which are bigger). The copies share the grid and the
+    plants, so the problem does not fall apart into ``copies`` independent ones.
+    """
+    out = json.loads(json.dumps(raw))
+
+    def suffix(name: str, c: int) -> str:
+        return name if c == 0 else f"{name}-{c}"
+
+    for key in ("datacenters", "storage"):
+        out[key] = [{**item, "id": suffix(item["id"], c)}
+                    for c in range(copies) for item in raw[key]]  # fmt: skip
+    out["workloads"] = [
+        {
+            **job,
+            "id": suffix(job["id"], c),
+            "datacenters": [suffix(d, c) for d in job["datacenters"]],
+        }
+        for c in range(copies)
+        for job in raw["workloads"]
+    ]
+    for scenario in out["scenarios"]:
+        scenario["renewable_mw"] = {
+            plant: [v * copies for v in mw] for plant, mw in scenario["renewable_mw"].items()
+        }
+    for key in ("import_limit_mw", "export_limit_mw"):
+        out["grid"][key] = raw["grid"][key] * copies
+    out["name"] = f"{raw.get('name', '')} x{copies}"
+    return out
+
+
 def raw_instance(case: str, rules: str) -> dict:
     """The raw instance of ``case`` with the placement rules ``rules``."""
     if case in ("large-14", "medium-12") or (EXAMPLES / case).is_dir():
@@ -97,6 +137,7 @@ def raw_instance(case: str, rules: str) -> dict:
     from models.forecast import build_instance
     from models.forecast.fleet import load_fleet_config
 
+    kind, _, day = case.rpartition(":")
     config = load_fleet_config(None)
     if rules == "full":
         demo = config.workloads.demo
@@ -107,26 +148,15 @@ def raw_instance(case: str, rules: str) -> dict:
         config = config.model_copy(
             update={"workloads": config.workloads.model_copy(update={"demo": demo})}
         )
-    raw = build_instance(dt.date.fromisoformat(case), config=config)
+    hours = 48 if kind == "48h" else 24
+    raw = build_instance(dt.date.fromisoformat(day), config=config, horizon_hours=hours)
     if rules == "v1":
         for job in raw["workloads"]:
             for key in EXTENSION_KEYS:
                 job.pop(key, None)
+    if kind in ("x2", "x3"):
+        raw = scaled(raw, int(kind[1]))
     return raw
-
-
-def unsupported(case: str) -> str | None:
-    """Why ``case`` cannot be built yet, or ``None``."""
-    import inspect
-
-    from models.forecast import build_instance
-
-    params = inspect.signature(build_instance).parameters
-    if case.startswith("48h:") and "days" not in params:
-        return "the instance builder has no 48 h horizon yet (build_instance takes no 'days')"
-    if case.startswith("x3:") and "scale" not in params:
-        return "the instance builder has no fleet scale yet (build_instance takes no 'scale')"
-    return None
 
 
 def run_case(args: argparse.Namespace) -> dict:
@@ -205,10 +235,6 @@ def main() -> None:
           f"{'gap':>8} {'objective':>13} {'bound':>13} {'root bound':>13} {'nodes':>6} "
           f"{'unserved':>8} {'MiB':>5}")  # fmt: skip
     for case in args.cases:
-        why = unsupported(case)
-        if why:
-            print(f"{case:<12} skipped: {why}", flush=True)
-            continue
         for seed in args.seeds:
             cmd = [sys.executable, __file__, "--child", case, "--seed", str(seed),
                    "--rules", args.rules, "--time-limit", str(args.time_limit),
