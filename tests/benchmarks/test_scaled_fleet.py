@@ -20,7 +20,9 @@ from tests.conftest import EXAMPLES, REPO
 
 
 def _bench_days():
-    spec = importlib.util.spec_from_file_location("bench_days", REPO / "benchmarks" / "bench_days.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_days", REPO / "benchmarks" / "bench_days.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
