@@ -46,10 +46,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.atomic import atomic_write_text, replace_directory
+from models.atomic import replace_directory
 from models.backtest.actual import ActualOutput, actual_instance, mean_forecast_mw
 from models.backtest.evaluate import evaluate_day, write_evaluation
-from models.backtest.run import CSV_FILE, HTML_FILE, BacktestOptions, day_actual, day_range
+from models.backtest.run import BacktestOptions, day_actual, day_range, write_tables
 from models.dispatch.diagnose import NoFeasiblePlanError
 from models.dispatch.solve import solve_instance
 from models.forecast import ForecastInputError, build_instance, load_fleet_config
@@ -414,10 +414,8 @@ def write_chain_summary(
     """Write the chained ``backtest.csv`` and ``backtest.html``; return the table."""
     from models.backtest.chain_report import chain_html
 
-    out = Path(out_dir)
     table = chain_rows(results)
-    atomic_write_text(out / CSV_FILE, table.to_csv(index=False))
-    atomic_write_text(out / HTML_FILE, chain_html(table, results, wall_seconds))
+    write_tables(out_dir, table, chain_html(table, results, wall_seconds))
     return table
 
 

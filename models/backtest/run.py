@@ -267,11 +267,16 @@ def write_summary(
     """Write ``backtest.csv`` and ``backtest.html`` for ``results``; return the table."""
     from models.backtest.report import backtest_html
 
-    out = Path(out_dir)
     table = backtest_rows(results)
-    atomic_write_text(out / CSV_FILE, table.to_csv(index=False))
-    atomic_write_text(out / HTML_FILE, backtest_html(table, results, wall_seconds=wall_seconds))
+    write_tables(out_dir, table, backtest_html(table, results, wall_seconds=wall_seconds))
     return table
+
+
+def write_tables(out_dir: str | Path, table: pd.DataFrame, html: str) -> None:
+    """``backtest.csv`` and ``backtest.html`` of a range, each written whole."""
+    out = Path(out_dir)
+    atomic_write_text(out / CSV_FILE, table.to_csv(index=False))
+    atomic_write_text(out / HTML_FILE, html)
 
 
 def load_results(out_dir: str | Path, days: list[dt.date] | None = None) -> list[DayResult]:
@@ -316,4 +321,5 @@ __all__ = [
     "run_backtest",
     "run_day",
     "write_summary",
+    "write_tables",
 ]
