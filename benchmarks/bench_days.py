@@ -16,7 +16,8 @@ batteries, the grid connection and every plant's power multiplied.
 ``--rules`` chooses the placement rules of the generated days: ``default`` as
 ``data/qingyang.toml`` sets them (what the pipeline solves), ``v1`` with every
 extension key removed (the contract-v1 problem), ``full`` with every rule of
-``docs/data-sources.md`` B10 switched on.
+``docs/data-sources.md`` B10 switched on, ``priced`` with B10's sites, restart
+and migration costs but no ``min_mw`` or ``min_run_steps``.
 
 Each (case, seed) runs in a fresh process, so its peak RSS is its own. One
 solve to gap 1e-4 gives both times: the time to 1e-3 is read from the HiGHS log
@@ -53,6 +54,12 @@ FULL_RULES = {
     },
     "batch": {"max_datacenters": 2, "migration_cost_per_mw": 50.0, "restart_work_hours": 0.25},
     "etl": {"max_datacenters": 2, "migration_cost_per_mw": 50.0, "restart_work_hours": 0.25},
+}
+# B10 without the two rules that gate a job's rate on its on/off state (``min_mw``,
+# ``min_run_steps``): the priced rules only (``--rules priced``).
+PRICED_RULES = {
+    cls: {k: v for k, v in rules.items() if k not in ("min_mw_share", "min_run_steps")}
+    for cls, rules in FULL_RULES.items()
 }
 EXTENSION_KEYS = (
     "min_mw",
@@ -139,11 +146,12 @@ def raw_instance(case: str, rules: str) -> dict:
 
     kind, _, day = case.rpartition(":")
     config = load_fleet_config(None)
-    if rules == "full":
+    if rules in ("full", "priced"):
+        chosen = FULL_RULES if rules == "full" else PRICED_RULES
         demo = config.workloads.demo
         demo = demo.model_copy(
             update={"rules": {k: type(next(iter(demo.rules.values())))(**v)
-                              for k, v in FULL_RULES.items()}}
+                              for k, v in chosen.items()}}
         )  # fmt: skip
         config = config.model_copy(
             update={"workloads": config.workloads.model_copy(update={"demo": demo})}
@@ -210,7 +218,7 @@ def _fmt(value: float | None, spec: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=CASES)
-    parser.add_argument("--rules", choices=("default", "v1", "full"), default="default")
+    parser.add_argument("--rules", choices=("default", "v1", "full", "priced"), default="default")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--threads", type=int, default=1)
