@@ -17,6 +17,14 @@ v1 instance builds exactly the v1 model (the sets are empty):
   |x[j,d,t] − x[j,d,t−1]|``, the placement change being ``mv[j,t] = ½ Σ_d
   dev[j,d,t]``.
 
+A re-plan's history (extension "intraday revisions") enters as bounds and one
+more step of each sum, never as another formulation: ``datacenters_used`` fixes
+``a[j,d] = 1``; a job running before step 0 has ``on[j,−1] = 1`` in its first
+start inequality and must stay on until its stretch has ``min_run_steps``;
+``started`` makes the first start a paid one (``ran[j] = 0``, and a job that
+may not pause gets no new stretch); ``mw_before`` is ``x[j,d,−1]`` of the first
+placement change.
+
 First stage, all of them: they follow from the placement ``x`` (the decision a
 plan fixes), so none is read back; the figures are recomputed from the
 published allocation (``models.plan.figures``), as the verifier does.
@@ -69,6 +77,30 @@ def run_floor_mw(w: Workload) -> float:
     return w.min_mw if w.min_mw > 0 else min(RUN_FLOOR_MW, w.max_mw)
 
 
+def must_stay_on(w: Workload) -> range:
+    """Steps a stretch in progress before step 0 must still run to reach ``min_run_steps``."""
+    if not w.continues:
+        return range(0)
+    left = (w.min_run_steps or 1) - w.run_steps_before
+    return range(w.release_step, min(w.deadline_step, w.release_step + max(left, 0)))
+
+
+def moves(w: Workload) -> range:
+    """Steps ``t`` whose change from ``t − 1`` is a placement change inside the window.
+
+    The window's first step counts only when ``mw_before`` says the step before
+    it lies in the window too (a re-plan's first step).
+    """
+    return w.steps if w.mw_before is not None else w.steps[1:]
+
+
+def _before_mw(m: pyo.ConcreteModel, w: Workload, d: str, t: int):
+    """``x[j,d,t−1]``: the variable, or ``mw_before`` at the window's first step."""
+    if t == w.release_step and w.mw_before is not None:
+        return w.mw_before.get(d, 0.0)
+    return m.workload_mw[w.id, d, t - 1]
+
+
 def add_variables(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) -> None:
     """``a``, ``on``, ``st``, ``ran`` and ``dev`` where the keys ask for them (else empty)."""
     assign = assigned(inst, sets)
@@ -79,18 +111,25 @@ def add_variables(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) -> N
         dimen=2, initialize=[(j, d) for j, w in assign.items() for d in w.datacenters], ordered=True
     )
     m.placement_assigned = pyo.Var(m.PL_JD, domain=pyo.Binary)
+    for j, w in assign.items():
+        for d in w.datacenters_used:
+            m.placement_assigned[j, d].setlb(1)
     m.PL_JT = pyo.Set(
         dimen=2, initialize=[(j, t) for j, w in switch.items() for t in w.steps], ordered=True
     )
     m.placement_on = pyo.Var(m.PL_JT, domain=pyo.Binary)
+    for j, w in switch.items():
+        for t in must_stay_on(w):
+            m.placement_on[j, t].setlb(1)
     m.placement_start = pyo.Var(m.PL_JT, domain=pyo.NonNegativeReals, bounds=(0.0, 1.0))
     m.PL_J_RESTART = pyo.Set(initialize=restart, ordered=True)
     m.placement_ran = pyo.Var(m.PL_J_RESTART, domain=pyo.NonNegativeReals, bounds=(0.0, 1.0))
+    for j in restart:
+        if switch[j].started:
+            m.placement_ran[j].setub(0.0)
     m.PL_JDT_MOVE = pyo.Set(
         dimen=3,
-        initialize=[
-            (j, d, t) for j, w in migrate.items() for t in w.steps[1:] for d in w.datacenters
-        ],
+        initialize=[(j, d, t) for j, w in migrate.items() for t in moves(w) for d in w.datacenters],
         ordered=True,
     )
     m.placement_move_mw = pyo.Var(m.PL_JDT_MOVE, domain=pyo.NonNegativeReals)
@@ -132,9 +171,9 @@ def add_constraints(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) ->
         return _rate(_m, w, t) >= run_floor_mw(w) * _m.placement_on[j, t]
 
     def start(_m, j, t):
-        """st[j,t] >= on[j,t] − on[j,t−1]; at the window's first step st >= on."""
+        """st[j,t] >= on[j,t] − on[j,t−1]; at the window's first step st >= on − on_before."""
         first = switch[j].release_step
-        before = 0 if t == first else _m.placement_on[j, t - 1]
+        before = _m.placement_on[j, t - 1] if t != first else int(switch[j].continues)
         return _m.placement_start[j, t] >= _m.placement_on[j, t] - before
 
     def min_run(_m, j, t):
@@ -155,7 +194,10 @@ def add_constraints(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) ->
     m.PL_J_SINGLE = pyo.Set(initialize=single, ordered=True)
     m.placement_one_stretch = pyo.Constraint(
         m.PL_J_SINGLE,
-        rule=lambda _m, j: sum(_m.placement_start[j, t] for t in switch[j].steps) <= 1,
+        rule=lambda _m, j: (
+            sum(_m.placement_start[j, t] for t in switch[j].steps)
+            <= (0 if switch[j].started else 1)
+        ),
     )
     m.placement_ran_started = pyo.Constraint(
         m.PL_J_RESTART,
@@ -164,16 +206,17 @@ def add_constraints(m: pyo.ConcreteModel, inst: Instance, sets: DispatchSets) ->
         ),
     )
 
+    jobs = {w.id: w for w in inst.workloads}
     m.placement_move_up = pyo.Constraint(
         m.PL_JDT_MOVE,
         rule=lambda _m, j, d, t: (
-            _m.placement_move_mw[j, d, t] >= _m.workload_mw[j, d, t] - _m.workload_mw[j, d, t - 1]
+            _m.placement_move_mw[j, d, t] >= _m.workload_mw[j, d, t] - _before_mw(_m, jobs[j], d, t)
         ),
     )
     m.placement_move_down = pyo.Constraint(
         m.PL_JDT_MOVE,
         rule=lambda _m, j, d, t: (
-            _m.placement_move_mw[j, d, t] >= _m.workload_mw[j, d, t - 1] - _m.workload_mw[j, d, t]
+            _m.placement_move_mw[j, d, t] >= _before_mw(_m, jobs[j], d, t) - _m.workload_mw[j, d, t]
         ),
     )
 

@@ -18,7 +18,8 @@ import numpy as np
 class Field(NamedTuple):
     """One key of an instance object."""
 
-    kind: str  # "int", "num", "bool", "str", "series" (T numbers), "str_list", "plant_series"
+    kind: str  # "int", "num", "bool", "str", "series" (T numbers), "str_list", "plant_series",
+    # "dc_numbers" (data-centre id to number)
     required: bool
     unit: str
     description: str
@@ -77,6 +78,11 @@ WORKLOAD_FIELDS: dict[str, Field] = {
     # Extension "chained days": the job's whole backlog; the model reads neither key.
     "backlog_energy_mwh": Field("num", False, "MWh", "energy the job still owes in all"),
     "backlog_deadline": Field("str", False, "", "ISO time of the job's real deadline"),
+    # Extension "intraday revisions": what the job did before step 0 (a re-plan's history).
+    "mw_before": Field("dc_numbers", False, "MW", "its rate per data centre in the step before"),
+    "run_steps_before": Field("int", False, "", "steps of the stretch running before step 0"),
+    "started": Field("bool", False, "", "true: it has run before step 0 (no free first start)"),
+    "datacenters_used": Field("str_list", False, "", "data centres it used before step 0"),
 }
 
 STORAGE_FIELDS: dict[str, Field] = {
@@ -165,6 +171,15 @@ class Workload:
     preemptible: bool = True
     backlog_energy_mwh: float | None = None
     backlog_deadline: datetime | None = None
+    mw_before: dict[str, float] | None = None
+    run_steps_before: int = 0
+    started: bool = False
+    datacenters_used: tuple[str, ...] = ()
+
+    @property
+    def continues(self) -> bool:
+        """Whether a stretch in progress before step 0 goes on into the horizon's first step."""
+        return self.run_steps_before > 0
 
     @property
     def steps(self) -> range:

@@ -32,7 +32,7 @@ from models.instance.schema import (
 
 PROBABILITY_TOLERANCE = 1e-9
 #: ``initial_state_source``: where the day's initial state came from (extension "chained days").
-STATE_SOURCE = re.compile(r"^(configured|(plan|actual):\d{4}-\d{2}-\d{2})$")
+STATE_SOURCE = re.compile(r"^(configured|(plan|actual):\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?)$")
 
 
 class InstanceError(ValueError):
@@ -362,6 +362,7 @@ def check_workloads(
         ident = chk.string(wl.get("id"), f"{path}.id") if "id" in wl else None
         rules = check_placement_rules(chk, wl, path, values.get("max_mw"))
         rules.update(check_backlog(chk, wl, path, values.get("energy_mwh"), deadline, clock))
+        rules.update(check_history(chk, wl, path, names, release, values.get("max_mw"), rules))
         result.append(
             Workload(
                 ident,  # type: ignore[arg-type]
@@ -470,6 +471,85 @@ def check_backlog(
                 return out
         if stamp is not None:
             out["backlog_deadline"] = stamp
+    return out
+
+
+def check_history(
+    chk: _Checker,
+    wl: dict,
+    path: str,
+    names: list[str],
+    release: int | None,
+    max_mw: float | None,
+    rules: dict[str, Any],
+) -> dict[str, Any]:
+    """The keys of the extension "intraday revisions"; only those given are returned.
+
+    They describe what the job did before step 0, so they must agree with one
+    another and with the job's window: a job running in the step before starts
+    its window at step 0 and has started; data centres it used are ones it lists.
+    """
+    out: dict[str, Any] = {}
+    if "mw_before" in wl:
+        key = f"{path}.mw_before"
+        rates = wl["mw_before"]
+        if not isinstance(rates, dict):
+            chk.fail(key, f"must be an object of data-centre id to MW, got {_describe(rates)}")
+        else:
+            good: dict[str, float] = {}
+            for d, value in rates.items():
+                if d not in names:
+                    chk.fail(f"{key}.{d}", "must be a data centre the workload lists")
+                    continue
+                mw = chk.number(value, f"{key}.{d}")
+                chk.at_least(mw, f"{key}.{d}", 0.0)
+                if mw is not None and mw >= 0:
+                    good[d] = mw
+            total = sum(good.values())
+            if max_mw is not None and total > max_mw * (1 + 1e-9) + 1e-9:
+                chk.fail(key, f"must sum to <= max_mw={max_mw:g}, got {total:g}")
+            elif release not in (None, 0):
+                chk.fail(
+                    key, f"needs release_step=0 (the step before is in its window), got {release}"
+                )
+            elif len(good) == len(rates):
+                out["mw_before"] = good
+    if "run_steps_before" in wl:
+        key = f"{path}.run_steps_before"
+        run = chk.integer(wl["run_steps_before"], key)
+        chk.at_least(run, key, 0)
+        running = sum(out.get("mw_before", {}).values()) > 1e-9
+        if run is not None and run > 0 and not running:
+            chk.fail(key, f"must be 0 unless mw_before sums to more than 0 MW, got {run}")
+        elif run is not None and run == 0 and running:
+            chk.fail(key, "must be >= 1: mw_before says the job runs in the step before")
+        elif run is not None and run >= 0:
+            out["run_steps_before"] = run
+    if "started" in wl:
+        if isinstance(wl["started"], bool):
+            out["started"] = wl["started"]
+        else:
+            chk.fail(f"{path}.started", f"must be true or false, got {_describe(wl['started'])}")
+    if out.get("run_steps_before", 0) > 0 and not out.get("started", False):
+        chk.fail(f"{path}.started", "must be true: run_steps_before says the job runs before")
+    if "datacenters_used" in wl:
+        key = f"{path}.datacenters_used"
+        used = wl["datacenters_used"]
+        if not isinstance(used, list) or not all(isinstance(d, str) for d in used):
+            chk.fail(key, f"must be an array of data-centre ids, got {_describe(used)}")
+        else:
+            stray = [d for d in used if d not in names]
+            limit = rules.get("max_datacenters")
+            if stray:
+                chk.fail(key, f"must name data centres the workload lists, got {stray[0]!r}")
+            elif len(set(used)) != len(used):
+                chk.fail(key, "must not name a data centre twice")
+            elif limit is not None and len(used) > limit:
+                chk.fail(key, f"must name at most max_datacenters={limit}, got {len(used)}")
+            elif used and not out.get("started", False):
+                chk.fail(f"{path}.started", "must be true: datacenters_used says the job ran")
+            else:
+                out["datacenters_used"] = tuple(used)
     return out
 
 

@@ -70,11 +70,18 @@ class JobRun:
 
     ``mw[d, i]`` is its power in its ``d``-th listed data centre at the window's
     ``i``-th step; rows of the allocation outside its window and data centres
-    are left out (the verifier reports them on their own).
+    are left out (the verifier reports them on their own). ``before`` is its
+    power per listed data centre in the step before the window when that step
+    is in the window (``mw_before`` of a re-plan), ``run_before`` the steps its
+    stretch had run by then and ``started`` whether it had run at all (extension
+    "intraday revisions").
     """
 
     workload: str
     mw: np.ndarray
+    before: np.ndarray | None = None
+    run_before: int = 0
+    started: bool = False
 
     @property
     def running(self) -> np.ndarray:
@@ -82,30 +89,46 @@ class JobRun:
         return self.mw.sum(axis=0) > RUN_TOLERANCE
 
     def stretches(self) -> list[tuple[int, int]]:
-        """(first window step, length) of every maximal run of running steps."""
+        """(first window step, length) of every maximal run of running steps.
+
+        A stretch going on from before the window starts at step 0 with its
+        length counted from its real start, ``run_before`` steps earlier.
+        """
         out: list[tuple[int, int]] = []
         for i, on in enumerate(self.running):
             if on and out and out[-1][0] + out[-1][1] == i:
                 out[-1] = (out[-1][0], out[-1][1] + 1)
             elif on:
                 out.append((i, 1))
+        if out and out[0][0] == 0 and self.run_before > 0:
+            out[0] = (-self.run_before, out[0][1] + self.run_before)
         return out
 
     @property
+    def starts(self) -> int:
+        """Stretches begun inside the window (one going on from before is not)."""
+        return sum(1 for first, _ in self.stretches() if first >= 0)
+
+    @property
     def restarts(self) -> int:
-        """Starts after the first: ``max(0, Σ_t st − 1)``."""
-        return max(0, len(self.stretches()) - 1)
+        """Starts after the first: ``max(0, Σ_t st − 1)``, every start once it has run before."""
+        return self.starts if self.started else max(0, self.starts - 1)
+
+    def _with_before(self) -> np.ndarray:
+        return self.mw if self.before is None else np.column_stack([self.before, self.mw])
 
     @property
     def moved_mw(self) -> float:
         """``Σ_t mv[j,t]``, ``mv = ½ Σ_d |x[j,d,t] − x[j,d,t−1]|`` over the window."""
-        return 0.5 * float(np.abs(np.diff(self.mw, axis=1)).sum())
+        return 0.5 * float(np.abs(np.diff(self._with_before(), axis=1)).sum())
 
     @property
     def migrations(self) -> int:
         """Steps where the job ran before and now, in another set of data centres."""
-        used = self.mw > RUN_TOLERANCE
-        both = self.running[1:] & self.running[:-1]
+        mw = self._with_before()
+        used = mw > RUN_TOLERANCE
+        running = mw.sum(axis=0) > RUN_TOLERANCE
+        both = running[1:] & running[:-1]
         changed = (used[:, 1:] != used[:, :-1]).any(axis=0)
         return int((both & changed).sum())
 
@@ -128,7 +151,20 @@ def job_runs(inst: Instance, allocation: pd.DataFrame) -> dict[str, JobRun]:
         w = jobs.get(j)
         if w is not None and d in where[j] and w.release_step <= t < w.deadline_step:
             mw[j][where[j][d], t - w.release_step] += float(value)
-    return {j: JobRun(j, values) for j, values in mw.items()}
+    return {
+        w.id: JobRun(
+            w.id,
+            mw[w.id],
+            before=(
+                None
+                if w.mw_before is None
+                else np.array([w.mw_before.get(d, 0.0) for d in w.datacenters])
+            ),
+            run_before=w.run_steps_before,
+            started=w.started,
+        )
+        for w in inst.workloads
+    }
 
 
 def placement_figures(inst: Instance, allocation: pd.DataFrame) -> dict[str, float]:

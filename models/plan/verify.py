@@ -217,7 +217,9 @@ def check_placement(inst: Instance, alloc: pd.DataFrame, tol: float) -> list[str
         run = runs[w.id]
         if w.max_datacenters is not None:
             used = [
-                d for d, row in zip(w.datacenters, run.mw, strict=True) if row.max() > RUN_TOLERANCE
+                d
+                for d, row in zip(w.datacenters, run.mw, strict=True)
+                if row.max() > RUN_TOLERANCE or d in w.datacenters_used
             ]
             if len(used) > w.max_datacenters:
                 problems.append(
@@ -235,6 +237,8 @@ def check_placement(inst: Instance, alloc: pd.DataFrame, tol: float) -> list[str
         stretches = run.stretches()
         window = w.deadline_step - w.release_step
         if w.min_run_steps is not None:
+            if w.continues and not (stretches and stretches[0][0] < 0):
+                stretches = [(-w.run_steps_before, w.run_steps_before), *stretches]
             for first, length in stretches:
                 if length < w.min_run_steps and first + length < window:
                     problems.append(
@@ -242,10 +246,15 @@ def check_placement(inst: Instance, alloc: pd.DataFrame, tol: float) -> list[str
                         f" {w.release_step + first} < min_run_steps {w.min_run_steps}"
                         " before its window ends"
                     )
-        if not w.preemptible and len(stretches) > 1:
+        if not w.preemptible and not w.started and len(stretches) > 1:
             problems.append(
                 f"workload {w.id}: runs in {len(stretches)} stretches;"
                 " not preemptible, it runs in one"
+            )
+        elif not w.preemptible and w.started and run.starts:
+            problems.append(
+                f"workload {w.id}: starts {run.starts} new stretch(es) after running before"
+                " step 0; not preemptible, it runs in one"
             )
     return problems
 
