@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     from models.plan.command import register as register_show
 
     register_show(sub)
+    from models.intraday.command import register as register_replan
+
+    register_replan(sub)
     return parser
 
 

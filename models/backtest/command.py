@@ -42,7 +42,7 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
-def _solver_arguments(p: argparse.ArgumentParser) -> None:
+def solver_arguments(p: argparse.ArgumentParser) -> None:
     """The limits of every MIP of an evaluation: ``models.dispatch.options.EVALUATION``."""
     from models.dispatch.options import EVALUATION
 
@@ -87,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "files, an actual.json, or 'synthetic' (default: the offline synthetic actual)",
     )
     ev.add_argument("--out", required=True, type=Path, help="output folder (replaced whole)")
-    _solver_arguments(ev)
+    solver_arguments(ev)
     ev.set_defaults(func=cmd_evaluate)
 
     bt = subparsers.add_parser(
@@ -124,7 +124,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "parallel, the days of a chain in order)",
     )
     bt.add_argument("--scenarios", type=int, default=None, help="renewable scenarios per day")
-    _solver_arguments(bt)
+    solver_arguments(bt)
     bt.set_defaults(func=cmd_backtest)
 
 

@@ -21,6 +21,10 @@ A *day folder* ``<runs>/<YYYY-MM-DD>/`` holds::
     evaluation.json      every policy's realised cost and key figures
     policy_steps.csv     per policy and step on the actual day
     actual_output.csv    per plant and step: forecast, actual, error
+    revisions/<HHMM>/    an intraday re-plan at HH:MM (``models.intraday``): its
+                         instance.json (the rest of the horizon), plan/ and revision.json
+    current/             a plan folder: the executed past and the latest revision, the
+                         plan operations follow during the day (absent: plan/ is current)
 
 Each file is written whole (``models.atomic``). A new ``instance.json`` leaves
 ``plan/`` and ``report.html`` in place: the day keeps its last good plan until
@@ -61,6 +65,8 @@ ACTUAL_FILE = "actual.json"
 EVALUATION_FILE = "evaluation.json"
 STEPS_FILE = "policy_steps.csv"
 ACTUAL_OUTPUT_FILE = "actual_output.csv"
+REVISIONS_DIR = "revisions"
+CURRENT_DIR = "current"
 
 
 class PlanFolderError(ValueError):
@@ -177,6 +183,18 @@ class DayFolder:
     @property
     def flat_plan_dir(self) -> Path:
         return self.path / FLAT_PLAN_DIR
+
+    @property
+    def revisions_dir(self) -> Path:
+        return self.path / REVISIONS_DIR
+
+    def revision_dir(self, hhmm: str) -> Path:
+        """The folder of the revision at ``hhmm`` (``"1200"``)."""
+        return self.revisions_dir / hhmm
+
+    @property
+    def current_dir(self) -> Path:
+        return self.path / CURRENT_DIR
 
     @property
     def actual_path(self) -> Path:

@@ -1,0 +1,213 @@
+"""A re-plan at τ: the rest of the horizon as an instance, and the day's plan it makes current.
+
+Everything before τ (step ``k``) is executed: blocks, what each job was served
+and where, taken from the day's *current* plan (the day-ahead plan, or the last
+revision merged onto it). The rest is an ordinary instance of steps ``k…T−1``
+(:func:`revision_instance`), with:
+
+- **renewables**: every scenario keeps its id, probability and day-ahead values,
+  except the first 16 steps, which all take the ultra-short-term forecast
+  (:mod:`models.intraday.usf`): for 4 hours the scenarios agree, as the forecast
+  leaves little doubt, and the day-ahead spread returns after;
+- **blocks**: ``initial_blocks_on`` = the current plan's blocks at ``k − 1``,
+  so ramps and start-ups count from what is running;
+- **batteries**: ``energy_initial_mwh`` = the measured state of charge at τ
+  when given, else the current plan's probability-weighted state at ``k − 1``
+  (the expectation, as the hand-over between days uses, ``models.plan.handover``);
+- **jobs**: a job whose window has passed leaves; the others owe what the
+  executed past left of their energy (and of their backlog), on their window
+  shifted by ``k``, with their history before τ (contract extension "intraday
+  revisions": rates at ``k − 1``, the stretch in progress, whether they have
+  started, the data centres used), so that moves, restarts and the placement
+  rules count across τ as in the whole day.
+- ``committed_steps`` is the rest of the delivery day; ``initial_state_source``
+  says ``plan:<day>T<HH:MM>`` or ``actual:<day>T<HH:MM>``.
+
+:func:`merge_current` makes the day's current plan: the current plan's rows
+before ``k`` and the revision's rows from ``k`` on, in the day's step numbers.
+It is the plan operations follow, not a plan of the day's instance: its past
+keeps the per-scenario values the earlier plans expected, and its rest is the
+revision's (on the ultra-short-term forecast).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from models.forecast.backlog import DONE_MWH
+from models.instance import Instance
+from models.plan.figures import RUN_TOLERANCE, placement_figures, plan_cost, scenario_figures
+from models.plan.figures import weighted as weighted_figures
+from models.plan.results import PlanTables
+from models.timegrid import ZONE
+
+#: Columns of the step tables that hold a time, rebuilt from the day's grid after a merge.
+_START = "start"
+
+
+def state_at(
+    inst: Instance, current: PlanTables, k: int
+) -> tuple[dict[str, int], dict[str, float]]:
+    """Blocks on and the probability-weighted state of charge at the end of step ``k − 1``."""
+    rack = current.rack_power_plan[current.rack_power_plan["step"] == k - 1]
+    blocks = {str(d): int(n) for d, n in zip(rack["datacenter"], rack["blocks_on"], strict=True)}
+    rows = current.energy_schedule[current.energy_schedule["step"] == k - 1]
+    weights = rows["scenario"].map({s.id: s.probability for s in inst.scenarios})
+    soc = {st.id: float((rows[f"soc_mwh__{st.id}"] * weights).sum()) for st in inst.storage}
+    return blocks, soc
+
+
+def job_history(w, alloc: pd.DataFrame, k: int) -> dict:
+    """The intraday-revision keys of job ``w`` at step ``k`` (none if its window starts later)."""
+    if not w.release_step <= k - 1 < w.deadline_step:
+        return {}
+    mine = alloc[(alloc["workload"] == w.id) & (alloc["step"] < k)]
+    rate = mine.groupby("step")["mw"].sum()
+    last = mine[mine["step"] == k - 1]
+    before = {str(d): float(v) for d, v in zip(last["datacenter"], last["mw"], strict=True)}
+    before = {d: v for d, v in before.items() if v > RUN_TOLERANCE}
+    run = 0
+    for t in range(k - 1, w.release_step - 1, -1):
+        if rate.get(t, 0.0) <= RUN_TOLERANCE:
+            break
+        run += 1
+    used = sorted(
+        {str(d) for d, v in zip(mine["datacenter"], mine["mw"], strict=True) if v > RUN_TOLERANCE}
+    )
+    out: dict = {"mw_before": before}
+    if run:
+        out["run_steps_before"] = run
+    if used:
+        out["started"] = True
+        if w.max_datacenters is not None:
+            out["datacenters_used"] = [d for d in w.datacenters if d in used]
+    return out
+
+
+def _cut(values: list, k: int) -> list:
+    return list(values[k:])
+
+
+def revision_instance(
+    inst: Instance,
+    current: PlanTables,
+    k: int,
+    forecast_mw: pd.DataFrame,
+    measured_soc: dict[str, float] | None = None,
+) -> dict:
+    """The rest of ``inst``'s horizon from step ``k``, as a raw instance (see the module doc).
+
+    Parameters
+    ----------
+    inst : Instance
+        the day's instance (24 h, or 48 h with ``committed_steps``).
+    current : PlanTables
+        the day's current plan (steps of ``inst``).
+    k : int
+        the revision's first step, ``1 <= k < inst.delivery_steps``.
+    forecast_mw : DataFrame
+        the ultra-short-term forecast, steps from τ × plants [MW]; NaN values
+        (and plants it lacks) keep the day-ahead scenarios.
+    measured_soc : dict, optional
+        storage id → measured state of charge at τ [MWh].
+    """
+    if not 1 <= k < inst.delivery_steps:
+        raise ValueError(f"a revision starts at a step in [1, {inst.delivery_steps - 1}], got {k}")
+    raw = copy.deepcopy(inst.raw)
+    out = {
+        key: v for key, v in raw.items() if key not in ("committed_steps", "initial_state_source")
+    }
+    at = inst.start + dt.timedelta(minutes=inst.step_minutes * k)
+    local = at.astimezone(ZONE)
+    out["name"] = f"{raw.get('name', 'day')} revision {local:%H:%M}"
+    out["start"] = at.isoformat()
+    out["steps"] = inst.steps - k
+    if inst.committed_steps is not None:
+        out["committed_steps"] = inst.committed_steps - k
+    for sc in out["scenarios"]:
+        for plant, series in sc["renewable_mw"].items():
+            rest = np.array(series[k:], dtype=float)
+            if plant in forecast_mw:
+                usf = forecast_mw[plant].to_numpy(dtype=float)[: len(rest)]
+                head = rest[: len(usf)]
+                rest[: len(usf)] = np.where(np.isfinite(usf), usf, head)
+            sc["renewable_mw"][plant] = [float(v) for v in rest]
+    blocks, soc = state_at(inst, current, k)
+    for dc in out["datacenters"]:
+        dc["pue"], dc["inflexible_mw"] = _cut(dc["pue"], k), _cut(dc["inflexible_mw"], k)
+        dc["initial_blocks_on"] = blocks[dc["id"]]
+    measured = measured_soc is not None
+    for st in out["storage"]:
+        value = (measured_soc or soc)[st["id"]]
+        st["energy_initial_mwh"] = float(np.clip(value, st["energy_min_mwh"], st["energy_max_mwh"]))
+    for key in ("import_price", "export_price"):
+        out["grid"][key] = _cut(out["grid"][key], k)
+    alloc = current.workload_allocation
+    served = (alloc[alloc["step"] < k].groupby("workload")["mw"].sum() * inst.step_hours).to_dict()
+    workloads = []
+    for w, wraw in zip(inst.workloads, out["workloads"], strict=True):
+        left = w.energy_mwh - served.get(w.id, 0.0)
+        if w.deadline_step <= k or left <= DONE_MWH:
+            continue
+        wraw["energy_mwh"] = float(left)
+        if "backlog_energy_mwh" in wraw:
+            wraw["backlog_energy_mwh"] = float(
+                max(left, w.backlog_energy_mwh - served.get(w.id, 0.0))
+            )
+        wraw["release_step"] = max(0, w.release_step - k)
+        wraw["deadline_step"] = w.deadline_step - k
+        wraw.update(job_history(w, alloc, k))
+        workloads.append(wraw)
+    out["workloads"] = workloads
+    out["initial_state_source"] = f"{'actual' if measured else 'plan'}:{local:%Y-%m-%dT%H:%M}"
+    return out
+
+
+def _shift(table: pd.DataFrame, k: int) -> pd.DataFrame:
+    out = table.copy()
+    out["step"] = out["step"] + k
+    return out
+
+
+def merge_current(inst: Instance, current: PlanTables, revision: PlanTables, k: int) -> PlanTables:
+    """The executed past of ``current`` (steps before ``k``) and ``revision`` from ``k`` on."""
+    tables = {}
+    for name in ("rack_power_plan", "workload_allocation", "energy_schedule"):
+        past = getattr(current, name)
+        past = past[past["step"] < k]
+        rest = _shift(getattr(revision, name), k)
+        merged = pd.concat([past, rest[past.columns]], ignore_index=True)
+        starts = pd.DatetimeIndex(inst.step_starts())
+        merged[_START] = starts[merged["step"].to_numpy()]
+        tables[name] = merged
+    per_scenario = scenario_figures(
+        inst, tables["rack_power_plan"], tables["workload_allocation"], tables["energy_schedule"]
+    )
+    rs = revision.summary
+    summary = {
+        "name": inst.name,
+        "start": inst.start.isoformat(),
+        **({} if inst.committed_steps is None else {"committed_steps": inst.committed_steps}),
+        "revision": rs["name"].rsplit(" ", 1)[-1],
+        "revised_from_step": k,
+        "revision_status": rs["status"],
+        "revision_gap": rs["gap"],
+        "expected_cost": plan_cost(
+            inst,
+            tables["rack_power_plan"],
+            tables["workload_allocation"],
+            tables["energy_schedule"],
+        ),
+        **weighted_figures(inst, per_scenario),
+        **placement_figures(inst, tables["workload_allocation"]),
+        "scenarios": {
+            sc.id: {"probability": sc.probability, **per_scenario[sc.id]} for sc in inst.scenarios
+        },
+    }
+    return PlanTables(
+        tables["rack_power_plan"], tables["workload_allocation"], tables["energy_schedule"], summary
+    )
