@@ -52,13 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     cold_s, raw = build(args.day)
     warm = [build(args.day + dt.timedelta(days=k))[0] for k in range(1, args.repeat + 1)]
     plants = len(raw["scenarios"][0]["renewable_mw"])
-    print(f"instance {raw['name']}: {plants} plants, {len(raw['datacenters'])} data centres, "
-          f"{len(raw['workloads'])} workloads, {len(raw['scenarios'])} scenarios")
+    print(
+        f"instance {raw['name']}: {plants} plants, {len(raw['datacenters'])} data centres, "
+        f"{len(raw['workloads'])} workloads, {len(raw['scenarios'])} scenarios"
+    )
     print(f"import       {import_s:7.3f} s")
     print(f"cold build   {cold_s:7.3f} s   (target < 5 s)")
     if warm:
-        print(f"next builds  {statistics.median(warm):7.3f} s median, {max(warm):.3f} s worst "
-              f"({len(warm)} other days)")
+        print(
+            f"next builds  {statistics.median(warm):7.3f} s median, {max(warm):.3f} s worst "
+            f"({len(warm)} other days)"
+        )
     print(f"peak RSS     {peak_rss_mb():7.1f} MB")
     return 0 if cold_s < 5.0 else 1
 

@@ -21,6 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"models.plan"}),
     frozenset({"models.report"}),
     frozenset({"models.backtest"}),
+    frozenset({"models.intraday"}),
     frozenset({"models.cli"}),
 )
 LAYER_OF = {name: i for i, layer in enumerate(LAYERS) for name in layer}

@@ -53,6 +53,8 @@ def test_every_example_has_an_expected_optimum() -> None:
         assert (folder / "expected.json").is_file(), folder
 
 
-@pytest.mark.parametrize("name", ["contract.md", "data-sources.md", "architecture.md", "operations.md"])
+@pytest.mark.parametrize(
+    "name", ["contract.md", "data-sources.md", "architecture.md", "operations.md"]
+)
 def test_the_project_documents_exist(name: str) -> None:
     assert (REPO / "docs" / name).is_file(), f"docs/{name} is missing"

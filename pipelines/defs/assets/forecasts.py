@@ -195,8 +195,7 @@ def workload_queue(
     steps = STEPS_PER_DAY * len(horizon_days(forecast, day))
     state = chain_state(forecast, publisher, day)
     first_day = [
-        {**dc, "inflexible_mw": dc["inflexible_mw"][:STEPS_PER_DAY]}
-        for dc in datacenter_conditions
+        {**dc, "inflexible_mw": dc["inflexible_mw"][:STEPS_PER_DAY]} for dc in datacenter_conditions
     ]
     queue = from_source(
         f"workload file {path}" if path else "workload queue",

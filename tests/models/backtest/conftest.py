@@ -39,10 +39,16 @@ def two_scenarios(raw: dict) -> dict:
     out = copy.deepcopy(raw)
     base = out["scenarios"][0]["renewable_mw"]
     out["scenarios"] = [
-        {"id": "low", "probability": 0.4,
-         "renewable_mw": {p: [0.6 * v for v in vals] for p, vals in base.items()}},
-        {"id": "high", "probability": 0.6,
-         "renewable_mw": {p: [1.3 * v for v in vals] for p, vals in base.items()}},
+        {
+            "id": "low",
+            "probability": 0.4,
+            "renewable_mw": {p: [0.6 * v for v in vals] for p, vals in base.items()},
+        },
+        {
+            "id": "high",
+            "probability": 0.6,
+            "renewable_mw": {p: [1.3 * v for v in vals] for p, vals in base.items()},
+        },
     ]
     return out
 

@@ -79,8 +79,10 @@ def test_draw_errors_follow_the_error_model():
     sigma = pd.DataFrame({"a": np.full(96, 2.0), "b": np.full(96, 2.0)}, index=index)
     rho = pd.DataFrame([[1.0, 0.5], [0.5, 1.0]], index=["a", "b"], columns=["a", "b"])
     draws = np.array(
-        [draw_errors(dt.date(2025, 1, 1) + dt.timedelta(days=k), sigma, rho).to_numpy()
-         for k in range(300)]
+        [
+            draw_errors(dt.date(2025, 1, 1) + dt.timedelta(days=k), sigma, rho).to_numpy()
+            for k in range(300)
+        ]
     )  # days × steps × plants
     eps = draws / 2.0
     assert eps.std() == pytest.approx(1.0, abs=0.08)
@@ -137,6 +139,7 @@ def test_synthetic_actual_needs_the_fleet_plants(config):
 
 # ---- metered plant files --------------------------------------------------------------------
 
+
 def write_metered(folder, plants, values=None):
     folder.mkdir(parents=True, exist_ok=True)
     for p in plants:
@@ -167,23 +170,44 @@ def _replace_line(path, line_no, text):
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        (lambda f: _replace_line(f / "huanxian-pv-1.csv", 12, "11,02:45,abc"),
-         r"huanxian-pv-1\.csv: row 12 \(point 11, period ending 02:45\): mw 'abc' is not a number"),
-        (lambda f: _replace_line(f / "huanxian-pv-1.csv", 5, "4,01:00,-3"),
-         r"huanxian-pv-1\.csv: row 5 .*outside \[0, 150\]"),
-        (lambda f: _replace_line(f / "huanxian-wind-1.csv", 3, "2,00:45,1.0"),
-         r"huanxian-wind-1\.csv: row 3 .*time '00:45', expected 00:30"),
-        (lambda f: f.joinpath("qingcheng-pv-1.csv").write_text("point,time,mw\n1,00:15,1\n"),
-         r"qingcheng-pv-1\.csv: 1 values .* exactly 96"),
-        (lambda f: f.joinpath("qingcheng-pv-1.csv").unlink(),
-         r"no metered output qingcheng-pv-1\.csv for plant qingcheng-pv-1"),
-        (lambda f: shutil.copy(f / "huanxian-pv-1.csv", f / "xifeng-pv-1.csv"),
-         r"xifeng-pv-1\.csv: plant 'xifeng-pv-1' is not in the instance"),
-        (lambda f: f.joinpath("huanxian-pv-1.json").write_text("{}"),
-         r"both \.csv \(metered\) and \.json \(weather\)"),
+        (
+            lambda f: _replace_line(f / "huanxian-pv-1.csv", 12, "11,02:45,abc"),
+            r"huanxian-pv-1\.csv: row 12 \(point 11, period ending 02:45\): mw 'abc' is not a number",
+        ),
+        (
+            lambda f: _replace_line(f / "huanxian-pv-1.csv", 5, "4,01:00,-3"),
+            r"huanxian-pv-1\.csv: row 5 .*outside \[0, 150\]",
+        ),
+        (
+            lambda f: _replace_line(f / "huanxian-wind-1.csv", 3, "2,00:45,1.0"),
+            r"huanxian-wind-1\.csv: row 3 .*time '00:45', expected 00:30",
+        ),
+        (
+            lambda f: f.joinpath("qingcheng-pv-1.csv").write_text("point,time,mw\n1,00:15,1\n"),
+            r"qingcheng-pv-1\.csv: 1 values .* exactly 96",
+        ),
+        (
+            lambda f: f.joinpath("qingcheng-pv-1.csv").unlink(),
+            r"no metered output qingcheng-pv-1\.csv for plant qingcheng-pv-1",
+        ),
+        (
+            lambda f: shutil.copy(f / "huanxian-pv-1.csv", f / "xifeng-pv-1.csv"),
+            r"xifeng-pv-1\.csv: plant 'xifeng-pv-1' is not in the instance",
+        ),
+        (
+            lambda f: f.joinpath("huanxian-pv-1.json").write_text("{}"),
+            r"both \.csv \(metered\) and \.json \(weather\)",
+        ),
     ],
-    ids=["not-a-number", "negative", "time-order", "short", "missing-plant", "unknown-plant",
-         "mixed-kinds"],
+    ids=[
+        "not-a-number",
+        "negative",
+        "time-order",
+        "short",
+        "missing-plant",
+        "unknown-plant",
+        "mixed-kinds",
+    ],
 )
 def test_bad_metered_files_name_file_and_row(tmp_path, small_raw, damage, message):
     inst = validate(small_raw, "small")
@@ -203,6 +227,7 @@ def test_empty_or_missing_actual_folder(tmp_path, small_raw):
 
 
 # ---- weather files ----------------------------------------------------------------------------
+
 
 def test_weather_files_go_through_the_forecast_physics(small_raw, config):
     raw = copy.deepcopy(small_raw)

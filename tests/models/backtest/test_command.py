@@ -26,34 +26,61 @@ def instance_file(tmp_path):
 
 def _bad_metered(folder):
     folder = write_metered(folder, ["huanxian-wind-1", "huanxian-pv-1", "qingcheng-pv-1"])
-    text = (folder / "huanxian-pv-1.csv").read_text().replace("\n40,10:00,13.9\n", "\n40,10:00,n/a\n")
+    text = (
+        (folder / "huanxian-pv-1.csv").read_text().replace("\n40,10:00,13.9\n", "\n40,10:00,n/a\n")
+    )
     (folder / "huanxian-pv-1.csv").write_text(text)
     return folder
 
 
-def test_evaluate_bad_actual_file_exits_2_and_writes_nothing(tmp_path, capsys, instance_file, small_plan):
+def test_evaluate_bad_actual_file_exits_2_and_writes_nothing(
+    tmp_path, capsys, instance_file, small_plan
+):
     folder = _bad_metered(tmp_path / "metered")
     out = tmp_path / "out"
-    code = main(["evaluate", str(instance_file), str(small_plan[0]), "--actual", str(folder), "--out", str(out)])
+    code = main(
+        [
+            "evaluate",
+            str(instance_file),
+            str(small_plan[0]),
+            "--actual",
+            str(folder),
+            "--out",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert not out.exists()
     assert err.startswith("suandian: ") and "Traceback" not in err
-    assert "huanxian-pv-1.csv: row 41 (point 40, period ending 10:00): mw 'n/a' is not a number" in err
+    assert (
+        "huanxian-pv-1.csv: row 41 (point 40, period ending 10:00): mw 'n/a' is not a number" in err
+    )
 
 
 def test_evaluate_bad_actual_keeps_an_existing_output(tmp_path, capsys, instance_file, small_plan):
     out = tmp_path / "out"
     out.mkdir()
     (out / "evaluation.json").write_text("{}")
-    code = main(["evaluate", str(instance_file), str(small_plan[0]), "--actual",
-                 str(_bad_metered(tmp_path / "metered")), "--out", str(out)])
+    code = main(
+        [
+            "evaluate",
+            str(instance_file),
+            str(small_plan[0]),
+            "--actual",
+            str(_bad_metered(tmp_path / "metered")),
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 2
     assert (out / "evaluation.json").read_text() == "{}"
 
 
 def test_evaluate_unreadable_plan_folder_exits_2(tmp_path, capsys, instance_file):
-    code = main(["evaluate", str(instance_file), str(tmp_path / "no-plan"), "--out", str(tmp_path / "out")])
+    code = main(
+        ["evaluate", str(instance_file), str(tmp_path / "no-plan"), "--out", str(tmp_path / "out")]
+    )
     assert code == 2
     assert "rack_power_plan.csv: missing" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -68,7 +95,9 @@ def test_evaluate_invalid_instance_exits_2(tmp_path, capsys, small_plan):
 
 
 def test_backtest_to_before_from_exits_2(tmp_path, capsys):
-    code = main(["backtest", "--from", "2026-03-02", "--to", "2026-03-01", "--out", str(tmp_path / "bt")])
+    code = main(
+        ["backtest", "--from", "2026-03-02", "--to", "2026-03-01", "--out", str(tmp_path / "bt")]
+    )
     assert code == 2
     assert "before" in capsys.readouterr().err
 
@@ -87,14 +116,33 @@ def test_backtest_days_in_parallel_processes(tmp_path, capsys, monkeypatch):
     """Two days, two worker processes (forked, so they see the stand-in instance builder)."""
     monkeypatch.setattr(run, "build_instance", _fake_build_instance)
     out = tmp_path / "bt"
-    code = main(["backtest", "--from", "2026-03-09", "--to", "2026-03-10", "--out", str(out),
-                 "--workers", "2", "--gap", "1e-2", "--time-limit", "30"])
+    code = main(
+        [
+            "backtest",
+            "--from",
+            "2026-03-09",
+            "--to",
+            "2026-03-10",
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--gap",
+            "1e-2",
+            "--time-limit",
+            "30",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 2, captured.err  # the one failed day had a bad input
     assert "2026-03-10: plants/huanxian-pv-1.csv: row 7" in captured.err
     good = out / "2026-03-09"
     assert sorted(p.name for p in good.iterdir()) == [
-        "actual.json", "actual_output.csv", "evaluation.json", "instance.json", "plan",
+        "actual.json",
+        "actual_output.csv",
+        "evaluation.json",
+        "instance.json",
+        "plan",
         "policy_steps.csv",
     ]
     assert (good / "plan" / "summary.json").exists()
@@ -105,7 +153,9 @@ def test_backtest_days_in_parallel_processes(tmp_path, capsys, monkeypatch):
     assert table["policy"].tolist() == list(POLICIES)
     evaluation = json.loads((good / "evaluation.json").read_text())
     assert evaluation["stage_seconds"].keys() == {"instance", "plan", "actual", "evaluation"}
-    assert table["realised_cost"].tolist() == [evaluation["policies"][p]["realised_cost"] for p in POLICIES]
+    assert table["realised_cost"].tolist() == [
+        evaluation["policies"][p]["realised_cost"] for p in POLICIES
+    ]
     page = (out / "backtest.html").read_text()
     assert page.count("<svg") == 4
     assert "2026-03-10" in page and "Days not evaluated" in page

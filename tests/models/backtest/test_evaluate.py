@@ -39,7 +39,10 @@ def evaluated(tmp_path_factory, small_plan):
 def test_evaluate_writes_actual_evaluation_and_step_tables(evaluated):
     out, ev = evaluated
     assert sorted(p.name for p in out.iterdir()) == [
-        "actual.json", "actual_output.csv", "evaluation.json", "policy_steps.csv"
+        "actual.json",
+        "actual_output.csv",
+        "evaluation.json",
+        "policy_steps.csv",
     ]
     assert set(ev["policies"]) == set(POLICIES)
     for figures in ev["policies"].values():
@@ -68,7 +71,9 @@ def test_the_realised_end_state_is_the_plans_last_step_on_the_actual_day(evaluat
 
 def test_perfect_foresight_evaluated_on_its_own_actual_equals_its_objective(evaluated):
     pf = evaluated[1]["policies"]["perfect_foresight"]
-    assert pf["realised_cost"] == pytest.approx(pf["planned_objective"], abs=tolerance(pf["planned_objective"]))
+    assert pf["realised_cost"] == pytest.approx(
+        pf["planned_objective"], abs=tolerance(pf["planned_objective"])
+    )
     assert pf["planned_bound"] <= pf["realised_cost"] + tolerance(pf["realised_cost"])
 
 

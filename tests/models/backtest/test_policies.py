@@ -40,12 +40,18 @@ def _edit(path, old, new):
     ("damage", "message"),
     [
         (lambda f: (f / "rack_power_plan.csv").unlink(), r"rack_power_plan\.csv: missing"),
-        (lambda f: _edit(f / "workload_allocation.csv", "mw", "power"),
-         r"workload_allocation\.csv: no column\(s\) mw"),
-        (lambda f: _edit(f / "rack_power_plan.csv", "\ndc01,3,", "\ndc01,3.5,"),
-         r"rack_power_plan\.csv: row 5: step is not a whole number"),
-        (lambda f: _edit(f / "rack_power_plan.csv", "\ndc01,95,", "\ndc01,94,"),
-         r"rack_power_plan\.csv: data centre dc01 needs one row for each step 0\.\.95"),
+        (
+            lambda f: _edit(f / "workload_allocation.csv", "mw", "power"),
+            r"workload_allocation\.csv: no column\(s\) mw",
+        ),
+        (
+            lambda f: _edit(f / "rack_power_plan.csv", "\ndc01,3,", "\ndc01,3.5,"),
+            r"rack_power_plan\.csv: row 5: step is not a whole number",
+        ),
+        (
+            lambda f: _edit(f / "rack_power_plan.csv", "\ndc01,95,", "\ndc01,94,"),
+            r"rack_power_plan\.csv: data centre dc01 needs one row for each step 0\.\.95",
+        ),
     ],
     ids=["missing-file", "missing-column", "fractional-step", "missing-step"],
 )

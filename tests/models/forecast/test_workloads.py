@@ -181,8 +181,19 @@ def with_rules(config, rules: dict):
 def test_default_demo_queue_keeps_training_in_one_site_only(config):
     # data/qingyang.toml switches on max_datacenters = 1 for training and nothing else.
     for w in demo_queue(config, SUMMER):
-        rules = {k for k in w if k in {"min_mw", "max_datacenters", "migration_cost",
-                                        "restart_cost", "min_run_steps", "preemptible"}}
+        rules = {
+            k
+            for k in w
+            if k
+            in {
+                "min_mw",
+                "max_datacenters",
+                "migration_cost",
+                "restart_cost",
+                "min_run_steps",
+                "preemptible",
+            }
+        }
         assert rules == ({"max_datacenters"} if w["id"].endswith("-train") else set()), w["id"]
         if w["id"].endswith("-train"):
             assert w["max_datacenters"] == 1
