@@ -171,8 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_instance(sub, previous_state)
     from models.backtest.command import register as register_backtest
+    from models.intraday.backtest import intraday_policy
 
-    register_backtest(sub)
+    register_backtest(sub, {"hourly": intraday_policy})
     from models.plan.command import register as register_show
 
     register_show(sub)

@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import shutil
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -49,14 +51,17 @@ import pandas as pd
 from models.atomic import replace_directory
 from models.backtest.actual import ActualOutput, actual_instance, mean_forecast_mw
 from models.backtest.evaluate import evaluate_day, write_evaluation
+from models.backtest.policies import FirstStage
 from models.backtest.run import BacktestOptions, day_actual, day_range, write_tables
 from models.dispatch.diagnose import NoFeasiblePlanError
+from models.dispatch.options import SolveOptions
+from models.dispatch.solution import Solution
 from models.dispatch.solve import solve_instance
-from models.forecast import ForecastInputError, build_instance, load_fleet_config
+from models.forecast import FleetConfig, ForecastInputError, build_instance, load_fleet_config
 from models.forecast.backlog import InitialState
 from models.instance import Instance, InstanceError, validate
 from models.plan.figures import delivery_part, plan_cost, served_mwh
-from models.plan.folder import DayFolder, PlanFolderError
+from models.plan.folder import CURRENT_DIR, REVISIONS_DIR, DayFolder, PlanFolderError
 from models.plan.handover import carried_jobs, previous_state
 from models.plan.results import PlanTables, plan_tables
 from models.timegrid import STEPS_PER_DAY, ZONE
@@ -66,14 +71,25 @@ from models.timegrid import STEPS_PER_DAY, ZONE
 RETRY_FACTOR = 3
 
 
+#: Re-plans a day folder during the day on its actual output and returns the first stage
+#: executed (the day's current plan at its end): ``revise(day_dir, actual, options, config)``.
+Revise = Callable[[Path, ActualOutput, SolveOptions, FleetConfig], FirstStage]
+
+
 @dataclass(frozen=True)
 class ChainPolicy:
-    """How one chain plans its days."""
+    """How one chain plans its days.
+
+    ``revise`` (a module-level function, so that worker processes can take it)
+    re-plans the day-ahead plan during the day; the plan executed is then the
+    day's current plan at its end (``models.intraday`` makes the hourly one).
+    """
 
     name: str
     chained: bool
     horizon_hours: int
     perfect: bool = False
+    revise: Revise | None = None
 
 
 CHAIN_POLICIES: dict[str, ChainPolicy] = {
@@ -221,8 +237,16 @@ def execute_day(
         # A chain cannot skip a day: give a day whose first plan ran out of time one more try.
         sol = solve_instance(inst, replace(solve, time_limit_s=RETRY_FACTOR * solve.time_limit_s))
     actual_raw = horizon_actual(raw, actual)
+    executed: FirstStage | Solution = sol
+    work = None
+    if policy.revise is not None:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{day}.revise.", dir=Path(target).parent))
+        DayFolder(work).write_instance(raw)
+        DayFolder(work).write_plan(plan_tables(inst, sol))
+        executed = policy.revise(work, actual, solve, config)
     evaluation = evaluate_day(
-        raw, sol, actual_raw, solve, actual_source=actual.source, policies=("stochastic",)
+        raw, executed, actual_raw, solve, actual_source=actual.source, policies=("stochastic",)
     )
     result = evaluation.policies["stochastic"]
     actual_inst = validate(actual_raw, "actual.json")
@@ -262,10 +286,18 @@ def execute_day(
         out.write_instance(raw)
         out.write_plan(plan_tables(inst, sol))
         out.write_actual(actual_raw)
+        if work is not None:
+            for name in (REVISIONS_DIR, CURRENT_DIR):
+                if (work / name).is_dir():
+                    shutil.move(work / name, folder / name)
         figures["seconds"] = time.perf_counter() - started
         write_evaluation(evaluation, out, {"chain": figures})
 
-    replace_directory(Path(target), fill)
+    try:
+        replace_directory(Path(target), fill)
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
     return figures
 
 
@@ -278,7 +310,7 @@ def due_within_day(actual_inst: Instance) -> list:
 
 
 def run_chain(
-    policy: str,
+    policy: str | ChainPolicy,
     days: list[dt.date],
     out_dir: str | Path,
     options: BacktestOptions,
@@ -286,7 +318,8 @@ def run_chain(
     progress: Callable[[ChainDay], None] | None = None,
 ) -> list[ChainDay]:
     """The days of one policy's chain, in order; a failed day stops the days after it."""
-    spec = CHAIN_POLICIES[policy]
+    spec = policy if isinstance(policy, ChainPolicy) else CHAIN_POLICIES[policy]
+    policy = spec.name
     folder = Path(out_dir) / policy
     config = load_fleet_config(options.config)
     results: list[ChainDay] = []
@@ -357,7 +390,7 @@ def run_chained_backtest(
     options: BacktestOptions | None = None,
     workers: int = 1,
     progress: Callable[[ChainDay], None] | None = None,
-    policies: tuple[str, ...] = tuple(CHAIN_POLICIES),
+    policies: tuple[str | ChainPolicy, ...] = tuple(CHAIN_POLICIES),
 ) -> list[ChainDay]:
     """Every policy's chain from ``first`` to ``last`` into ``out_dir``.
 
@@ -368,6 +401,9 @@ def run_chained_backtest(
     progress : callable, optional
         called with each :class:`ChainDay` as it finishes (in the worker
         process; it must be picklable, a module-level function).
+    policies : tuple
+        names of :data:`CHAIN_POLICIES`, or policies of the caller's own (an
+        intraday one).
 
     Raises
     ------
@@ -377,26 +413,27 @@ def run_chained_backtest(
         a day whose actual output cannot be made (before any plan is solved).
     """
     options = options or BacktestOptions()
-    unknown = [p for p in policies if p not in CHAIN_POLICIES]
+    unknown = [p for p in policies if not isinstance(p, ChainPolicy) and p not in CHAIN_POLICIES]
     if unknown:
         raise ValueError(f"unknown policies {unknown}; choose from {', '.join(CHAIN_POLICIES)}")
+    specs = [p if isinstance(p, ChainPolicy) else CHAIN_POLICIES[p] for p in policies]
     days = day_range(first, last)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     actuals = day_actuals(days, options)
     results: list[ChainDay] = []
-    if workers <= 1 or len(policies) == 1:
-        for policy in policies:
-            results += run_chain(policy, days, out, options, actuals, progress)
+    if workers <= 1 or len(specs) == 1:
+        for spec in specs:
+            results += run_chain(spec, days, out, options, actuals, progress)
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(policies))) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(specs))) as pool:
             futures = [
-                pool.submit(run_chain, p, days, out, options, actuals, progress) for p in policies
+                pool.submit(run_chain, p, days, out, options, actuals, progress) for p in specs
             ]
             for future in as_completed(futures):
                 results += future.result()
-    order = {p: k for k, p in enumerate(policies)}
+    order = {p.name: k for k, p in enumerate(specs)}
     results.sort(key=lambda r: (r.day, order[r.policy]))
     write_chain_summary(out, results, time.perf_counter() - started)
     return results

@@ -68,8 +68,13 @@ def solver_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``evaluate`` and ``backtest`` subcommands to the ``suandian`` parser."""
+def register(subparsers: argparse._SubParsersAction, intraday: dict | None = None) -> None:
+    """Add the ``evaluate`` and ``backtest`` subcommands to the ``suandian`` parser.
+
+    ``intraday`` maps a ``--intraday`` choice to a function of the revision time
+    limit that makes the chain's intraday policy (``models.intraday`` owns it; the
+    top-level command hands it in, as the packages import one way).
+    """
     ev = subparsers.add_parser(
         "evaluate",
         help="evaluate a day's plan and the comparison policies on the actual output",
@@ -123,9 +128,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "realised end state (DIR/<policy>/<YYYY-MM-DD>/; --workers runs the policies in "
         "parallel, the days of a chain in order)",
     )
+    bt.add_argument(
+        "--policies",
+        default=None,
+        help="with --chain: comma-separated policies to run (default: all of them)",
+    )
+    choices = sorted(intraday or {})
+    bt.add_argument(
+        "--intraday",
+        choices=choices,
+        default=None,
+        help="with --chain: add the policy 'day-ahead plan re-planned every hour' "
+        "(intraday-hourly), each revision on the synthetic ultra-short-term forecast",
+    )
+    bt.add_argument(
+        "--revision-time-limit",
+        type=_positive_float,
+        default=10.0,
+        help="limit of each intraday revision's solve [s] (default 10)",
+    )
     bt.add_argument("--scenarios", type=int, default=None, help="renewable scenarios per day")
     solver_arguments(bt)
-    bt.set_defaults(func=cmd_backtest)
+    bt.set_defaults(func=cmd_backtest, intraday_policies=intraday or {})
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -275,15 +299,33 @@ def _chain(args: argparse.Namespace, options, n_days: int) -> int:
     from models.forecast import ForecastInputError
     from models.instance import InstanceError
 
+    policies: list = list(CHAIN_POLICIES)
+    if args.policies:
+        policies = [p.strip() for p in args.policies.split(",") if p.strip()]
+    if args.intraday:
+        made = args.intraday_policies[args.intraday](args.revision_time_limit)
+        policies = [p for p in policies if p != made.name] + [made]
+    elif "intraday-hourly" in policies:
+        _error("--policies intraday-hourly: give --intraday hourly")
+        return EXIT_INVALID
     print(
-        f"chained backtest of {n_days} day(s) x {len(CHAIN_POLICIES)} policies with"
+        f"chained backtest of {n_days} day(s) x {len(policies)} policies with"
         f" {args.workers} worker(s) -> {args.out}",
         flush=True,
     )
     try:
         results = run_chained_backtest(
-            args.first, args.last, args.out, options, args.workers, print_chain_day
+            args.first,
+            args.last,
+            args.out,
+            options,
+            args.workers,
+            print_chain_day,
+            policies=tuple(policies),
         )
+    except ValueError as exc:
+        _error(str(exc))
+        return EXIT_INVALID
     except (ForecastInputError, InstanceError) as exc:
         _error(str(exc))
         return EXIT_INVALID

@@ -53,6 +53,11 @@ class SolveOptions:
         placement in one stretch per job, its blocks rounded up) before the search;
         ``None``: only when some workload has a placement rule (the generated
         days), where HiGHS's own heuristics find no good plan for minutes.
+    start_plan
+        A plan to start from instead (``(blocks_on, allocation)``: data-centre id
+        → blocks per step, ``(workload, datacenter, step)`` → MW): its first stage
+        fixed, the rest settled by a short run, the result handed to HiGHS. An
+        intraday revision passes the plan in force, which stays feasible.
     portfolio
         Independent HiGHS searches (random seeds 0..N-1) run in parallel
         processes; the first to prove optimality wins (``models.dispatch.portfolio``).
@@ -66,6 +71,7 @@ class SolveOptions:
     tightenings: tuple[str, ...] = DEFAULT_TIGHTENINGS
     highs_options: tuple[tuple[str, object], ...] = DEFAULT_HIGHS_OPTIONS
     start: bool | None = None
+    start_plan: tuple[dict, dict] | None = None
     portfolio: int = 1
 
 

@@ -179,8 +179,24 @@ def _flat_placement(
     return sites, {j: range(min(ts), max(ts) + 1) for j, ts in steps.items()}
 
 
+def _fix_plan(m: pyo.ConcreteModel, plan: tuple[dict, dict]) -> list[pyo.Var]:
+    """Fix every rate and block count to the given plan's (``SolveOptions.start_plan``)."""
+    blocks, allocation = plan
+    fixed = []
+    for key, data in m.workload_mw.items():
+        top = data.ub if data.ub is not None else math.inf
+        data.fix(min(top, max(0.0, allocation.get(key, 0.0))))
+        fixed.append(data)
+    for (d, t), data in m.dc_blocks_on.items():
+        data.fix(int(blocks[d][t]))
+        fixed.append(data)
+    return fixed
+
+
 def wanted(options: SolveOptions, inst: Instance) -> bool:
     """Whether a solve with ``options`` gets a start (``SolveOptions.start``)."""
+    if options.start_plan is not None:
+        return True
     if options.start is None:
         return any(
             w.has_on_off or w.max_datacenters is not None or w.migration_cost > 0
@@ -210,18 +226,21 @@ def hand_start(
     limit = START_SECONDS
     if options.time_limit_s is not None:
         limit = min(limit, options.time_limit_s / 4)
-    relaxed = relaxed_values(opt, m, m.workload_mw, limit)
-    if relaxed:
-        fixed = _fix_placement(m, *guided_allocation(inst, relaxed))
+    if options.start_plan is not None:
+        fixed = _fix_plan(m, options.start_plan)
     else:
-        fixed = _fix_placement(m, *_flat_placement(inst, m.dispatch_sets))
-    # The relaxation under that placement, its blocks rounded up: ceil keeps every
-    # ramp limit (|n_t - n_t-1| <= k, k whole) and the capacity, so the rest is an LP.
-    blocks = relaxed_values(opt, m, m.dc_blocks_on, limit)
-    for key, value in blocks.items():
-        data = m.dc_blocks_on[key]
-        data.fix(min(data.ub, math.ceil(value - CEIL_TOLERANCE)))
-        fixed.append(data)
+        relaxed = relaxed_values(opt, m, m.workload_mw, limit)
+        if relaxed:
+            fixed = _fix_placement(m, *guided_allocation(inst, relaxed))
+        else:
+            fixed = _fix_placement(m, *_flat_placement(inst, m.dispatch_sets))
+        # The relaxation under that placement, its blocks rounded up: ceil keeps every
+        # ramp limit (|n_t - n_t-1| <= k, k whole) and the capacity, so the rest is an LP.
+        blocks = relaxed_values(opt, m, m.dc_blocks_on, limit)
+        for key, value in blocks.items():
+            data = m.dc_blocks_on[key]
+            data.fix(min(data.ub, math.ceil(value - CEIL_TOLERANCE)))
+            fixed.append(data)
     short = SolveOptions(
         mip_rel_gap=START_GAP,
         threads=options.threads,

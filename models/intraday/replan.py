@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +144,26 @@ def read_state_at(path: str | Path, at: dt.datetime, inst: Instance) -> dict[str
     return out
 
 
+def plan_in_force(current: PlanTables, k: int) -> tuple[dict, dict]:
+    """The current plan's blocks and allocation from step ``k``, in the revision's steps.
+
+    Still feasible for the revision (the same past, the first stage unchanged; only
+    the renewables and the battery's start moved), so HiGHS starts from it.
+    """
+    rack = current.rack_power_plan[current.rack_power_plan["step"] >= k].sort_values("step")
+    blocks = {
+        str(d): rows["blocks_on"].to_numpy(dtype=int) for d, rows in rack.groupby("datacenter")
+    }
+    alloc = current.workload_allocation[current.workload_allocation["step"] >= k]
+    allocation = {
+        (str(j), str(d), int(t) - k): float(v)
+        for j, d, t, v in zip(
+            alloc["workload"], alloc["datacenter"], alloc["step"], alloc["mw"], strict=True
+        )
+    }
+    return blocks, allocation
+
+
 def rest_of_day(inst: Instance, tables: PlanTables, k: int) -> dict[str, float]:
     """Key figures of ``tables`` (steps of ``inst``) over the delivery steps from ``k`` on."""
     rows = [
@@ -154,14 +174,18 @@ def rest_of_day(inst: Instance, tables: PlanTables, k: int) -> dict[str, float]:
 
 
 def _forecast(
-    at: dt.datetime, forecast: str | Path | None, inst: Instance, config: FleetConfig
+    at: dt.datetime,
+    forecast: str | Path | None,
+    inst: Instance,
+    config: FleetConfig,
+    truth_mw: pd.DataFrame | None,
 ) -> UltraShortForecast:
     try:
         if forecast is not None:
             return read_usf(forecast, at, config, inst.plants)
-        day = at.date()
-        truth = synthetic_actual(config, day, mean_forecast_mw(inst).iloc[:96]).mw
-        return synthetic_usf(config, at, truth)
+        if truth_mw is None:
+            truth_mw = synthetic_actual(config, at.date(), mean_forecast_mw(inst).iloc[:96]).mw
+        return synthetic_usf(config, at, truth_mw)
     except ForecastInputError as exc:
         raise RevisionError(str(exc)) from None
 
@@ -174,6 +198,7 @@ def replan_day(
     actual_until: str | Path | None = None,
     options: SolveOptions | None = None,
     config: FleetConfig | None = None,
+    truth_mw: pd.DataFrame | None = None,
 ) -> Revision:
     """Re-plan the day in ``day_dir`` at ``at`` (see the module doc).
 
@@ -185,6 +210,9 @@ def replan_day(
         the measured state at ``at`` (:func:`read_state_at`); ``None``: the plan's.
     config : FleetConfig, optional
         the fleet (its plants' capacities check the forecast); default the shipped one.
+    truth_mw : DataFrame, optional
+        the actual output the synthetic forecast is drawn around (the
+        backtest's); default the day's synthetic actual.
 
     Raises
     ------
@@ -209,12 +237,12 @@ def replan_day(
                 " executed, so a revision must be at that time or later"
             )
         moment = inst.start + dt.timedelta(minutes=inst.step_minutes * k)
-        usf = _forecast(moment, forecast, inst, config)
+        usf = _forecast(moment, forecast, inst, config, truth_mw)
         measured = None if actual_until is None else read_state_at(actual_until, moment, inst)
         raw = revision_instance(inst, current, k, usf.mw, measured)
         rev = validate(raw, f"revision {at:%H:%M}")
         try:
-            sol = solve_instance(rev, options)
+            sol = solve_instance(rev, replace(options, start_plan=plan_in_force(current, k)))
         except NoFeasiblePlanError as exc:
             raise NoFeasibleRevisionError(
                 f"no feasible plan for the rest of the day: {exc.cause}"
