@@ -239,7 +239,7 @@ def replan_day(
         moment = inst.start + dt.timedelta(minutes=inst.step_minutes * k)
         usf = _forecast(moment, forecast, inst, config, truth_mw)
         measured = None if actual_until is None else read_state_at(actual_until, moment, inst)
-        raw = revision_instance(inst, current, k, usf.mw, measured)
+        raw = revision_instance(inst, current, k, usf.mw, measured, config)
         rev = validate(raw, f"revision {at:%H:%M}")
         try:
             sol = solve_instance(rev, replace(options, start_plan=plan_in_force(current, k)))

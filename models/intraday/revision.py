@@ -8,7 +8,12 @@ revision merged onto it). The rest is an ordinary instance of steps ``k…T−1`
 - **renewables**: every scenario keeps its id, probability and day-ahead values,
   except the first 16 steps, which all take the ultra-short-term forecast
   (:mod:`models.intraday.usf`): for 4 hours the scenarios agree, as the forecast
-  leaves little doubt, and the day-ahead spread returns after;
+  leaves little doubt, and the day-ahead spread returns after. Past the 4 hours
+  each scenario carries the error the forecast revealed (:func:`carry_bias`):
+  day-ahead errors persist for hours (the error model of
+  :mod:`models.backtest.actual`), and a plan that saw the day-ahead level
+  return at τ + 4 h would keep deferring work to a recovery that moves an
+  hour further at every revision;
 - **blocks**: ``initial_blocks_on`` = the current plan's blocks at ``k − 1``,
   so ramps and start-ups count from what is running;
 - **batteries**: ``energy_initial_mwh`` = the measured state of charge at τ
@@ -38,6 +43,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from models.backtest.actual import PERSISTENT_SHARE, WITHIN_DAY_PHI
+from models.forecast import FleetConfig
 from models.forecast.backlog import DONE_MWH
 from models.instance import Instance
 from models.plan.figures import RUN_TOLERANCE, placement_figures, plan_cost, scenario_figures
@@ -88,6 +95,66 @@ def job_history(w, alloc: pd.DataFrame, k: int) -> dict:
     return out
 
 
+def persistence(lead_steps: np.ndarray) -> np.ndarray:
+    """Share of a forecast error still present ``lead_steps`` later (the documented model).
+
+    ``w + (1 − w) · φ^h``: the day-long part ``w`` stays, the within-day part
+    decays as its AR(1) (``PERSISTENT_SHARE``, ``WITHIN_DAY_PHI``).
+    """
+    return PERSISTENT_SHARE + (1 - PERSISTENT_SHARE) * WITHIN_DAY_PHI**lead_steps
+
+
+def carry_bias(
+    rest: dict[str, np.ndarray],
+    seen: int,
+    observed: float,
+    mean: float,
+    capacity_mw: float,
+    pv: bool,
+) -> None:
+    """Shift every scenario's steps after the forecast by the error it revealed (in place).
+
+    ``rest`` holds each scenario's values from τ, the first ``seen`` already the
+    forecast's; ``observed`` is the forecast's last value and ``mean`` the
+    day-ahead scenarios' probability-weighted value at that step. Wind takes the
+    error ``observed − mean`` additively, fading as :func:`persistence`; PV as a
+    ratio to the mean (its error scales with the sun, so none appears at night),
+    and none where the mean is under 1 % of capacity.
+    """
+    factor = persistence(np.arange(1, len(next(iter(rest.values()))) - seen + 1))
+    for values in rest.values():
+        tail = values[seen:]
+        if pv:
+            ratio = observed / mean if mean > 0.01 * capacity_mw else 1.0
+            tail *= 1.0 + (ratio - 1.0) * factor
+        else:
+            tail += (observed - mean) * factor
+        np.clip(tail, 0.0, capacity_mw, out=tail)
+
+
+def _take_forecast(
+    rest: dict[str, np.ndarray],
+    inst: Instance,
+    usf: np.ndarray,
+    plant: str,
+    config: FleetConfig | None,
+) -> None:
+    """Put the forecast's finite leading values into every scenario; carry its error on."""
+    usf = usf[: len(next(iter(rest.values())))]
+    finite = np.isfinite(usf)
+    seen = len(usf) if finite.all() else int(np.argmin(finite))
+    if seen == 0:
+        return
+    weights = {sc.id: sc.probability for sc in inst.scenarios}
+    mean = sum(weights[s] * values[seen - 1] for s, values in rest.items())
+    for values in rest.values():
+        values[:seen] = usf[:seen]
+    known = {p.id: p for p in config.plants} if config is not None else {}
+    if plant in known:
+        pv = any(p.id == plant for p in config.pv_plants)  # type: ignore[union-attr]
+        carry_bias(rest, seen, float(usf[seen - 1]), mean, known[plant].capacity_mw, pv)
+
+
 def _cut(values: list, k: int) -> list:
     return list(values[k:])
 
@@ -98,6 +165,7 @@ def revision_instance(
     k: int,
     forecast_mw: pd.DataFrame,
     measured_soc: dict[str, float] | None = None,
+    config: FleetConfig | None = None,
 ) -> dict:
     """The rest of ``inst``'s horizon from step ``k``, as a raw instance (see the module doc).
 
@@ -114,6 +182,9 @@ def revision_instance(
         (and plants it lacks) keep the day-ahead scenarios.
     measured_soc : dict, optional
         storage id → measured state of charge at τ [MWh].
+    config : FleetConfig, optional
+        the fleet (plant kinds and capacities): with it, the steps after the
+        forecast carry the error it revealed (:func:`carry_bias`).
     """
     if not 1 <= k < inst.delivery_steps:
         raise ValueError(f"a revision starts at a step in [1, {inst.delivery_steps - 1}], got {k}")
@@ -128,14 +199,15 @@ def revision_instance(
     out["steps"] = inst.steps - k
     if inst.committed_steps is not None:
         out["committed_steps"] = inst.committed_steps - k
-    for sc in out["scenarios"]:
-        for plant, series in sc["renewable_mw"].items():
-            rest = np.array(series[k:], dtype=float)
-            if plant in forecast_mw:
-                usf = forecast_mw[plant].to_numpy(dtype=float)[: len(rest)]
-                head = rest[: len(usf)]
-                rest[: len(usf)] = np.where(np.isfinite(usf), usf, head)
-            sc["renewable_mw"][plant] = [float(v) for v in rest]
+    for plant in inst.plants:
+        rest = {
+            sc["id"]: np.array(sc["renewable_mw"][plant][k:], dtype=float)
+            for sc in out["scenarios"]
+        }
+        if plant in forecast_mw:
+            _take_forecast(rest, inst, forecast_mw[plant].to_numpy(dtype=float), plant, config)
+        for sc in out["scenarios"]:
+            sc["renewable_mw"][plant] = [float(v) for v in rest[sc["id"]]]
     blocks, soc = state_at(inst, current, k)
     for dc in out["datacenters"]:
         dc["pue"], dc["inflexible_mw"] = _cut(dc["pue"], k), _cut(dc["inflexible_mw"], k)

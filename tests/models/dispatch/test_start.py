@@ -7,7 +7,7 @@ import pytest
 from models.dispatch.options import SolveOptions
 from models.dispatch.sets import build_sets
 from models.dispatch.solve import solve_instance
-from models.dispatch.start import flat_allocation, guided_allocation, wanted
+from models.dispatch.start import START_MARK, flat_allocation, guided_allocation, wanted
 from models.instance import load_instance, validate
 from tests.conftest import EXAMPLES, tiny_instance
 
@@ -92,3 +92,17 @@ def test_a_start_by_default_only_with_placement_rules(rules) -> None:
     assert wanted(SolveOptions(), switched)
     assert wanted(SolveOptions(start=True), v1)
     assert not wanted(SolveOptions(start=False), switched)
+
+
+def test_a_plan_to_start_from_is_handed_over_and_keeps_the_optimum() -> None:
+    # A rough plan of small-11 (gap 5 %) as the start: HiGHS gets it (the log's mark gives
+    # its objective, no better than the optimum) and still proves the optimum.
+    inst = load_instance(EXAMPLES / "small-11" / "instance.json")
+    plain = solve_instance(inst, SolveOptions(mip_rel_gap=1e-7))
+    rough = solve_instance(inst, SolveOptions(mip_rel_gap=5e-2))
+    options = SolveOptions(mip_rel_gap=1e-7, start_plan=(rough.blocks_on, rough.allocation))
+    started = solve_instance(inst, options)
+    assert started.objective == pytest.approx(plain.objective, rel=1e-6)
+    marks = [line for line in started.log.splitlines() if line.startswith(START_MARK)]
+    assert len(marks) == 1
+    assert float(marks[0].split()[-1]) >= plain.objective - 1e-6 * abs(plain.objective)

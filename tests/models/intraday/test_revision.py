@@ -10,6 +10,7 @@ import pytest
 
 from models.instance import validate
 from models.intraday import POINTS, revision_instance
+from models.intraday.revision import carry_bias
 from models.plan import DayFolder
 from models.plan.folder import read_plan
 
@@ -86,3 +87,26 @@ def test_jobs_owe_what_the_past_left_with_their_history(day, published_day: Path
             assert got.get("run_steps_before", 0) == run
             if len(mine) and "max_datacenters" in w:
                 assert got["datacenters_used"] == sorted(set(mine["datacenter"]))
+
+
+def test_the_error_the_forecast_revealed_carries_on_as_documented() -> None:
+    # Two scenarios at 0.5/0.5; the day-ahead mean at the forecast's last step is 15, the
+    # forecast says 25: wind carries +10 times the persistence 0.8 + 0.2 · 0.95^h at h
+    # steps after it; PV the ratio 25/15 the same way. Capacity 30 clips.
+    def rest() -> dict:
+        return {"a": np.array([10.0, 10.0, 10.0, 10.0]), "b": np.array([20.0, 20.0, 20.0, 29.0])}
+
+    share = [0.8 + 0.2 * 0.95, 0.8 + 0.2 * 0.95**2]
+    wind = rest()
+    wind["a"][:2] = wind["b"][:2] = 25.0  # the forecast's two steps
+    carry_bias(wind, 2, 25.0, 15.0, 30.0, pv=False)
+    assert wind["a"][2:] == pytest.approx([10 + 10 * share[0], 10 + 10 * share[1]])
+    assert wind["b"][2:] == pytest.approx([20 + 10 * share[0], 30.0])
+    sun = rest()
+    carry_bias(sun, 2, 25.0, 15.0, 30.0, pv=True)
+    ratio = 25.0 / 15.0
+    assert sun["a"][2:] == pytest.approx([10 * (1 + (ratio - 1) * s) for s in share])
+    # Under 1 % of capacity the mean says nothing about the sun: no change.
+    dark = rest()
+    carry_bias(dark, 2, 25.0, 0.2, 30.0, pv=True)
+    assert dark["a"][2:].tolist() == [10.0, 10.0]
