@@ -15,13 +15,15 @@ the CLI.
 import dagster as dg
 
 from pipelines.defs import checks, schedules, sensors
-from pipelines.defs.assets import evaluation, forecasts, instance, plan, report
-from pipelines.defs.jobs import evaluate_day, plan_day
+from pipelines.defs.assets import evaluation, forecasts, instance, plan, report, revision
+from pipelines.defs.jobs import evaluate_day, plan_day, replan_hour
 from pipelines.defs.settings import deployment_resources, location_settings
 
-# ASSETS: what plans a day (every day); EVALUATION_ASSETS: past days against their actual.
+# ASSETS: what plans a day (every day); EVALUATION_ASSETS: past days against their actual;
+# REVISION_ASSETS: the published day re-planned hour by hour.
 ASSETS = dg.load_assets_from_modules([forecasts, instance, plan, report])
 EVALUATION_ASSETS = dg.load_assets_from_modules([evaluation])
+REVISION_ASSETS = dg.load_assets_from_modules([revision])
 CHECKS = dg.load_asset_checks_from_modules([checks])
 
 # multiprocess still lets a run pick {"execution": {"config": {"in_process": {}}}}
@@ -32,11 +34,11 @@ EXECUTORS = {"multiprocess": dg.multi_or_in_process_executor, "in_process": dg.i
 def defs() -> dg.Definitions:
     """The code location, with the settings of the environment it loads in."""
     return dg.Definitions(
-        assets=[*ASSETS, *EVALUATION_ASSETS],
+        assets=[*ASSETS, *EVALUATION_ASSETS, *REVISION_ASSETS],
         asset_checks=CHECKS,
-        jobs=[plan_day, evaluate_day],
-        schedules=[schedules.nightly_plan],
-        sensors=[sensors.inbox_sensor, sensors.metered_inbox_sensor],
+        jobs=[plan_day, evaluate_day, replan_hour],
+        schedules=[schedules.nightly_plan, schedules.hourly_replan],
+        sensors=[sensors.inbox_sensor, sensors.metered_inbox_sensor, sensors.usf_inbox_sensor],
         resources=deployment_resources(),
         executor=EXECUTORS[location_settings().executor],
     )

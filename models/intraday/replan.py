@@ -24,6 +24,7 @@ executed past is the same).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,8 +42,16 @@ from models.instance import Instance, InstanceError, validate
 from models.intraday.revision import merge_current, revision_instance, state_at
 from models.intraday.usf import UltraShortForecast, read_usf, synthetic_usf
 from models.plan.figures import scenario_figures, weighted
-from models.plan.folder import DayFolder, PlanFolderError, read_plan, solved_from, write_plan
+from models.plan.folder import (
+    SUMMARY_FILE,
+    DayFolder,
+    PlanFolderError,
+    read_plan,
+    solved_from,
+    write_plan,
+)
 from models.plan.results import PlanTables, plan_tables
+from models.report import render_day_report
 from models.timegrid import ZONE
 
 REVISION_FILE = "revision.json"
@@ -84,12 +93,28 @@ def revision_step(inst: Instance, at: dt.time) -> int:
     return k
 
 
+def day_ahead_digest(day: DayFolder) -> str:
+    """SHA-256 of the published day-ahead plan's ``summary.json``: what revisions build on.
+
+    A day-ahead plan published again (a re-run of the day) makes the earlier
+    revisions and ``current/`` stale: they revised another plan.
+    """
+    try:
+        return hashlib.sha256((day.plan_dir / SUMMARY_FILE).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise RevisionError(f"{day.plan_dir / SUMMARY_FILE}: cannot read ({exc})") from None
+
+
 def current_plan(day: DayFolder, inst: Instance) -> tuple[PlanTables, str]:
-    """The plan in force and its label (``"day-ahead"`` or the revision's ``HH:MM``)."""
+    """The plan in force and its label (``"day-ahead"`` or the revision's ``HH:MM``).
+
+    ``current/`` counts only while it revises the published day-ahead plan.
+    """
     try:
         if day.current_dir.is_dir():
             tables = read_plan(day.current_dir)
-            return tables, str(tables.summary.get("revision", "?"))
+            if tables.summary.get("day_ahead_sha256") == day_ahead_digest(day):
+                return tables, str(tables.summary.get("revision", "?"))
         tables = day.read_plan()
     except PlanFolderError as exc:
         raise RevisionError(str(exc)) from None
@@ -256,7 +281,10 @@ def replan_day(
         ) from None
     tables = plan_tables(rev, sol)
     merged = merge_current(inst, current, tables, k)
+    digest = day_ahead_digest(day)
+    merged.summary["day_ahead_sha256"] = digest
     record = revision_record(inst, current, merged, rev, tables, k, usf, measured, in_force)
+    record["day_ahead_sha256"] = digest
     hhmm = f"{at:%H%M}"
     target = day.revision_dir(hhmm)
 
@@ -268,7 +296,16 @@ def replan_day(
 
     replace_directory(target, fill)
     write_plan(merged, day.current_dir)
+    if day.report_path.is_file():
+        refresh_report(day, inst)
     return Revision(f"{at:%H:%M}", target, record)
+
+
+def refresh_report(day: DayFolder, inst: Instance) -> None:
+    """Render the day's ``report.html`` again with its revisions (the day-ahead plan's report)."""
+    flat = read_plan(day.flat_plan_dir) if day.flat_plan_dir.is_dir() else None
+    page = render_day_report(inst, day.read_plan(), flat, revisions=revisions(day.path))
+    day.write_report(page)
 
 
 def revision_record(
@@ -320,15 +357,22 @@ def revision_record(
 
 
 def revisions(day_dir: str | Path) -> list[dict[str, Any]]:
-    """Every revision's ``revision.json`` of the day, in time order (empty when none)."""
-    folder = DayFolder(Path(day_dir)).revisions_dir
+    """The revisions of the published day-ahead plan (``revision.json``), in time order.
+
+    Revisions of a day-ahead plan since published again are left out.
+    """
+    day = DayFolder(Path(day_dir))
+    folder = day.revisions_dir
+    digest = day_ahead_digest(day) if folder.is_dir() else None
     out = []
     for sub in sorted(folder.glob("[0-2][0-9][0-5][0-9]")) if folder.is_dir() else []:
         path = sub / REVISION_FILE
         try:
-            out.append(json.loads(path.read_text(encoding="utf-8")))
+            record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise PlanFolderError(f"{path}: cannot read the revision ({exc})") from None
+        if record.get("day_ahead_sha256") == digest:
+            out.append(record)
     return out
 
 

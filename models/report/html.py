@@ -195,6 +195,41 @@ def handover_table(instance: Instance, tables: Tables) -> str:
     )
 
 
+def revisions_table(records: list[dict]) -> str:
+    """One row per revision: what it started from, why it changed the plan, the rest of the day.
+
+    The why is the forecast difference (the ultra-short-term forecast against the
+    day-ahead mean over its 4 hours, fleet total) and the state difference (the
+    battery measured against the plan's expectation at τ); the figures are the
+    rest of the delivery day's, under the plan before and after the revision.
+    """
+    rows = []
+    for r in records:
+        before, after = r["rest_of_day_before"], r["rest_of_day_after"]
+        fc, state, plan = r["forecast"], r["state"], r["plan"]
+        rows.append(
+            f'<tr data-key="{html.escape(r["at"])}"><td>{html.escape(r["at"])}</td>'
+            f"<td>{html.escape(r['based_on'])}</td>"
+            f"{_num_cell(fc['mean_difference_mw'], 1)}{_num_cell(fc['largest_difference_mw'], 1)}"
+            f"<td>{html.escape(state['source'])}</td>"
+            f"{_num_cell(state['storage_difference_mwh'], 1)}"
+            f"{_num_cell(before['import_mwh'], 1)}{_num_cell(after['import_mwh'], 1)}"
+            f"{_num_cell(100 * after['green_share'], 1)}"
+            f"<td>{html.escape(plan['status'])}</td>{_num_cell(plan['gap'], 6)}</tr>"
+        )
+    return (
+        f'<p id="revisions" data-value="{len(records)}">{len(records)} revision(s) of the day, '
+        "each re-solving the rest of the horizon from its time on the plants' ultra-short-term "
+        "forecast; the latest is the plan in force (<code>current/</code>).</p>"
+        '<table id="revisions-table"><tr><th>at</th><th>based on</th>'
+        "<th>forecast − day-ahead, mean [MW]</th><th>largest [MW]</th><th>state from</th>"
+        "<th>battery − plan [MWh]</th><th>rest of day import before [MWh]</th>"
+        "<th>after [MWh]</th><th>green share after [%]</th><th>status</th><th>gap</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
 def _figure(chart_id: str, svg: str, caption: str) -> str:
     return (
         f'<figure id="{chart_id}" class="chart">{svg}'
@@ -210,6 +245,7 @@ def render_day_report(
     day: str | None = None,
     generated: datetime | None = None,
     notes: list[str] | None = None,
+    revisions: list[dict] | None = None,
 ) -> str:
     """The day's report as one HTML document (charts inline as SVG, no external resources).
 
@@ -227,6 +263,9 @@ def render_day_report(
         Time stamp shown in the header (default: now, UTC).
     notes
         Extra warnings to show at the top (for example from the pipeline's checks).
+    revisions
+        The day's intraday revisions (``revision.json`` records, in time order,
+        ``models.intraday.revisions``); shown as their own section when given.
     """
     summary = tables.summary
     day = day or instance.start.date().isoformat()
@@ -283,6 +322,8 @@ def render_day_report(
             "coloured by data centre.",
         ),
     ]
+    if revisions:
+        sections += ["<h2>Intraday revisions</h2>", revisions_table(revisions)]
     if flat is not None:
         saving = float(flat.summary["objective"]) - float(summary["objective"])
         sections += [

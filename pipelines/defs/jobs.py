@@ -1,5 +1,5 @@
-"""The jobs: plan a delivery day (forecasts to the published plan and report), and
-evaluate a past day's plan on its actual output."""
+"""The jobs: plan a delivery day (forecasts to the published plan and report),
+evaluate a past day's plan on its actual output, and revise a day's plan at an hour."""
 
 from __future__ import annotations
 
@@ -20,4 +20,12 @@ evaluate_day = dg.define_asset_job(
     description="Actual output and evaluation of one past day's published plan (one "
     "partition; the day must have ended and its plan must be materialised).",
     tags={"suandian/job": "evaluate_day"},
+)
+
+replan_hour = dg.define_asset_job(
+    "replan_hour",
+    selection=dg.AssetSelection.assets("plan_revision"),
+    description="Revise one published day at one hour (an hourly partition D-HH:00) on the "
+    "ultra-short-term forecast: <day>/revisions/<HHMM>/ and <day>/current/.",
+    tags={"suandian/job": "replan_hour"},
 )

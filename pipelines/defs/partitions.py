@@ -1,4 +1,5 @@
-"""Delivery-day partitions: one partition per calendar day in Asia/Shanghai.
+"""Delivery-day partitions: one partition per calendar day in Asia/Shanghai, and the
+hourly partitions of the intraday revisions (``revision_hours``).
 
 ``end_offset=2`` because Dagster counts the offset from the last *finished* day:
 at 21:00 on 23 November the newest key is 22 November with offset 0, so the
@@ -20,4 +21,18 @@ FIRST_DAY = location_settings().first_day
 
 delivery_days = dg.DailyPartitionsDefinition(
     start_date=FIRST_DAY, timezone=TIMEZONE, end_offset=2, fmt="%Y-%m-%d"
+)
+
+#: Format of an hourly key: the day, then the hour (``2026-01-02-10:00``).
+REVISION_HOUR_FORMAT = "%Y-%m-%d-%H:%M"
+
+# Intraday revisions: one partition per hour of a delivery day. ``end_offset=2`` for
+# the reason ``delivery_days`` has one: the newest key is the last finished hour, and
+# the ultra-short-term forecast of τ arrives before τ (issued at most 30 minutes
+# earlier), so at 09:50 the 10:00 revision must already be a partition.
+revision_hours = dg.HourlyPartitionsDefinition(
+    start_date=f"{FIRST_DAY}-00:00",
+    timezone=TIMEZONE,
+    end_offset=2,
+    fmt=REVISION_HOUR_FORMAT,
 )

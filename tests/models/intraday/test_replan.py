@@ -152,3 +152,17 @@ def test_measured_state_of_charge_wins(day_dir: Path, tmp_path: Path, capsys) ->
     assert "the state must be measured at the revision time 2026-12-12T15:00:00+08:00" in (
         capsys.readouterr().err
     )
+
+
+def test_a_day_ahead_plan_published_again_starts_the_revisions_afresh(day_dir: Path) -> None:
+    replan_day(day_dir, dt.time(12), options=OPTIONS)
+    assert [r["at"] for r in revisions(day_dir)] == ["12:00"]
+    # The day is planned again (a re-run): its summary changes, the 12:00 revision is stale.
+    summary = day_dir / "plan" / "summary.json"
+    content = json.loads(summary.read_text())
+    content["solve_seconds"] += 1.0
+    summary.write_text(json.dumps(content))
+    assert revisions(day_dir) == []
+    revision = replan_day(day_dir, dt.time(9), options=OPTIONS)  # before 12:00: allowed now
+    assert revision.record["based_on"] == "day-ahead"
+    assert [r["at"] for r in revisions(day_dir)] == ["09:00"]

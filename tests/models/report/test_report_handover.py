@@ -48,3 +48,31 @@ def test_chained_look_ahead_hands_on_the_delivery_days_end():
 def parsed_svgs(page: str) -> str:
     """The charts' SVG text of a page (where the look-ahead veil would be)."""
     return "".join(part.split("</svg>")[0] for part in page.split("<svg")[1:])
+
+
+def _revision(at: str, based_on: str, before: float, after: float) -> dict:
+    figures = {"import_mwh": 0.0, "green_share": 0.5}
+    return {
+        "at": at,
+        "based_on": based_on,
+        "forecast": {"mean_difference_mw": -12.5, "largest_difference_mw": 30.0},
+        "state": {"source": "plan", "storage_difference_mwh": 0.0},
+        "plan": {"status": "optimal", "gap": 1e-5},
+        "rest_of_day_before": {**figures, "import_mwh": before},
+        "rest_of_day_after": {**figures, "import_mwh": after},
+    }
+
+
+def test_the_revisions_of_the_day_in_order():
+    instance = validate(tiny_raw(), "tiny")
+    tables = hand_plan(instance)
+    assert "revisions-table" not in parse_report(render_day_report(instance, tables))["tables"]
+    records = [_revision("01:00", "day-ahead", 50.0, 40.0), _revision("02:00", "01:00", 40.0, 45.0)]
+    page = render_day_report(instance, tables, revisions=records)
+    parsed = parse_report(page)
+    assert parsed["values"]["revisions"] == "2"
+    rows = parsed["tables"]["revisions-table"]  # the numeric cells of each row
+    assert list(rows) == ["01:00", "02:00"]
+    assert '<tr data-key="02:00"><td>02:00</td><td>01:00</td>' in page  # based on 01:00
+    assert [float(x) for x in rows["01:00"][0:2]] == [-12.5, 30.0]
+    assert [float(x) for x in rows["02:00"][3:5]] == [40.0, 45.0]
