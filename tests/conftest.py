@@ -12,6 +12,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "data" / "examples"
+# A small fleet (one wind farm, one PV plant, two data centres) and its workload file,
+# for runs through the real forecast that solve in seconds.
+SMALL_FLEET = REPO / "tests" / "data" / "small-fleet"
 
 
 def example_dirs() -> list[Path]:

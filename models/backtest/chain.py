@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import multiprocessing as mp
 import shutil
 import tempfile
 import time
@@ -427,7 +428,9 @@ def run_chained_backtest(
         for spec in specs:
             results += run_chain(spec, days, out, options, actuals, progress)
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(specs))) as pool:
+        # Spawned, not forked: see models.backtest.run.run_backtest.
+        spawn = mp.get_context("spawn")
+        with ProcessPoolExecutor(min(workers, len(specs)), mp_context=spawn) as pool:
             futures = [
                 pool.submit(run_chain, p, days, out, options, actuals, progress) for p in specs
             ]

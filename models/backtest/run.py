@@ -17,6 +17,7 @@ self-contained ``<out>/backtest.html``.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
 import time
 import traceback
 from collections.abc import Callable
@@ -249,7 +250,10 @@ def run_backtest(
             if progress:
                 progress(result)
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(days))) as pool:
+        # Spawned, not forked: a fork copies the thread pools of HiGHS and Arrow without
+        # their threads, and a worker may then wait on them forever.
+        spawn = mp.get_context("spawn")
+        with ProcessPoolExecutor(min(workers, len(days)), mp_context=spawn) as pool:
             futures = {pool.submit(run_day, day, out, options): day for day in days}
             for future in as_completed(futures):
                 result = future.result()

@@ -31,9 +31,12 @@ from models.dispatch.rounds import InterruptedSolveError, solve_single
 from models.dispatch.solution import Solution, relative_gap, reported_bound
 from models.instance.schema import Instance
 
-# A search forked while its parent is signalled may still be building its model, with no
+# A search started while its parent is signalled may still be building its model, with no
 # handler of its own yet: the signal is passed on again after this long [s].
 FORWARD_AGAIN_S = 5.0
+# A search still running this long after the time limit is stuck (it builds and reads
+# back its plan in seconds): it is stopped and the other searches' plans count [s].
+STUCK_AFTER_LIMIT_S = 120.0
 
 
 def _search(inst: Instance, options: SolveOptions, seed: int, queue: mp.Queue) -> None:
@@ -54,12 +57,18 @@ def _search(inst: Instance, options: SolveOptions, seed: int, queue: mp.Queue) -
 
 
 def solve_portfolio(inst: Instance, options: SolveOptions) -> Solution:
-    """Run ``options.portfolio`` seeded searches in forked processes; see the module doc."""
-    ctx = mp.get_context("fork")
+    """Run ``options.portfolio`` seeded searches in fresh processes; see the module doc.
+
+    Fresh (spawned), not forked: a fork copies HiGHS's thread pool from an earlier solve in
+    this process without its threads, and the child's search then waits on them forever.
+    """
+    ctx = mp.get_context("spawn")
     queue: mp.Queue = ctx.Queue()
     started = time.perf_counter()
+    # A stream cannot be sent to another process: the searches log to their stderr.
+    sent = replace(options, log_stream=None)
     procs = [
-        ctx.Process(target=_search, args=(inst, options, seed, queue), daemon=True)
+        ctx.Process(target=_search, args=(inst, sent, seed, queue), daemon=True)
         for seed in range(options.portfolio)
     ]
     for proc in procs:
@@ -68,6 +77,11 @@ def solve_portfolio(inst: Instance, options: SolveOptions) -> Solution:
     interrupted: list[str] = []
     reported: set[int] = set()
     forwarded_at: float | None = None
+    give_up = (
+        None
+        if options.time_limit_s is None
+        else time.monotonic() + options.time_limit_s + STUCK_AFTER_LIMIT_S
+    )
     try:
         with stop_on_signals() as stop:
             while len(reported) < len(procs):
@@ -82,10 +96,20 @@ def solve_portfolio(inst: Instance, options: SolveOptions) -> Solution:
                 try:
                     kind, seed, payload = queue.get(timeout=0.2)
                 except queue_module.Empty:
+                    stuck = give_up is not None and time.monotonic() > give_up
                     for seed, proc in enumerate(procs):
-                        if seed not in reported and not proc.is_alive():
+                        if seed in reported:
+                            continue
+                        if not proc.is_alive():
                             reported.add(seed)  # ended by a signal before it could report
                             interrupted.append(f"search {seed} ended (exit code {proc.exitcode})")
+                        elif stuck:
+                            proc.kill()
+                            reported.add(seed)
+                            interrupted.append(
+                                f"search {seed} did not return within {STUCK_AFTER_LIMIT_S:.0f} s "
+                                "of the time limit"
+                            )
                     continue
                 reported.add(seed)
                 if kind == "infeasible":

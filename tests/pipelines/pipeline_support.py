@@ -38,6 +38,7 @@ from pipelines.defs.resources import (  # noqa: E402
     Publisher,
     SolverSettings,
 )
+from tests.conftest import SMALL_FLEET  # noqa: E402  (the pipeline tests import it from here)
 
 if partitions.FIRST_DAY != FIRST_DAY:
     raise RuntimeError(
@@ -364,11 +365,6 @@ ALL_CHECKS = {
     "unserved_flexible_energy",
     "published_totals_match_summary",
 }
-
-
-# A small fleet (one wind farm, one PV plant, two data centres) and its workload file,
-# for runs through the real forecast assets that solve in seconds.
-SMALL_FLEET = REPO / "tests" / "data" / "small-fleet"
 
 
 def small_fleet_resources(runs_dir: Path, **solver) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 
@@ -12,7 +11,7 @@ import pytest
 from models.backtest import run
 from models.backtest.policies import POLICIES
 from models.cli import main
-from models.forecast import ForecastInputError
+from tests.conftest import SMALL_FLEET
 from tests.models.backtest.conftest import small_day
 from tests.models.backtest.test_actual import write_metered
 
@@ -102,19 +101,13 @@ def test_backtest_to_before_from_exits_2(tmp_path, capsys):
     assert "before" in capsys.readouterr().err
 
 
-def _fake_build_instance(day, **_kwargs):
-    """The small day moved to ``day``; the second day of a range has a bad forecast file."""
-    if day.day % 2 == 0:
-        raise ForecastInputError(f"plants/huanxian-pv-1.csv: row 7: mw 'x' is not a number ({day})")
-    raw = copy.deepcopy(small_day())
-    raw["start"] = f"{day.isoformat()}T00:00:00+08:00"
-    raw["name"] = f"small-{day.isoformat()}"
-    return raw
-
-
-def test_backtest_days_in_parallel_processes(tmp_path, capsys, monkeypatch):
-    """Two days, two worker processes (forked, so they see the stand-in instance builder)."""
-    monkeypatch.setattr(run, "build_instance", _fake_build_instance)
+def test_backtest_days_in_parallel_processes(tmp_path, capsys):
+    """Two days of the small fleet in two worker processes; the second day's queue is bad."""
+    queues = tmp_path / "queues"
+    queues.mkdir()
+    good_queue = (SMALL_FLEET / "workloads.csv").read_text()
+    (queues / "2026-03-09.csv").write_text(good_queue)
+    (queues / "2026-03-10.csv").write_text(good_queue.replace("batch-b,12,", "batch-b,x,"))
     out = tmp_path / "bt"
     code = main(
         [
@@ -123,6 +116,10 @@ def test_backtest_days_in_parallel_processes(tmp_path, capsys, monkeypatch):
             "2026-03-09",
             "--to",
             "2026-03-10",
+            "--config",
+            str(SMALL_FLEET / "fleet.toml"),
+            "--workloads",
+            str(queues),
             "--out",
             str(out),
             "--workers",
@@ -135,7 +132,8 @@ def test_backtest_days_in_parallel_processes(tmp_path, capsys, monkeypatch):
     )
     captured = capsys.readouterr()
     assert code == 2, captured.err  # the one failed day had a bad input
-    assert "2026-03-10: plants/huanxian-pv-1.csv: row 7" in captured.err
+    assert "2026-03-10: " in captured.err
+    assert "2026-03-10.csv: row 3: energy_mwh: 'x' is not a number" in captured.err
     good = out / "2026-03-09"
     assert sorted(p.name for p in good.iterdir()) == [
         "actual.json",

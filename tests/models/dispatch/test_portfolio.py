@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
 from dataclasses import replace
 
 import pytest
 
+from models.dispatch import portfolio
 from models.dispatch.diagnose import NoFeasiblePlanError
 from models.dispatch.options import DEFAULT_HIGHS_OPTIONS, SolveOptions
+from models.dispatch.rounds import InterruptedSolveError
 from models.dispatch.solve import solve_instance
 from models.instance import load_instance, validate
 from models.plan.results import plan_tables
@@ -66,3 +73,28 @@ def test_portfolio_passes_on_the_cause_of_infeasibility() -> None:
     ]  # fmt: skip
     with pytest.raises(NoFeasiblePlanError, match="b: scenario s must end the day"):
         solve_instance(validate(raw), SolveOptions(portfolio=2))
+
+
+def test_searches_stuck_past_the_time_limit_are_stopped_with_a_named_cause(monkeypatch) -> None:
+    # Both searches are frozen (SIGSTOP) as soon as they start, long before either could
+    # import its libraries and report: the parent stops them once the limit and the grace
+    # are past, and says so, instead of waiting forever.
+    monkeypatch.setattr(portfolio, "STUCK_AFTER_LIMIT_S", 1.0)
+    frozen: set[int] = set()
+
+    def freeze() -> None:
+        while len(frozen) < 2:
+            for child in mp.active_children():
+                if child.pid is not None and child.pid not in frozen:
+                    os.kill(child.pid, signal.SIGSTOP)
+                    frozen.add(child.pid)
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=freeze, daemon=True)
+    watcher.start()
+    inst = load_instance(EXAMPLES / "small-11" / "instance.json")
+    with pytest.raises(InterruptedSolveError, match="did not return within 1 s of the time limit"):
+        solve_instance(inst, SolveOptions(time_limit_s=0.5, portfolio=2))
+    watcher.join(timeout=5)
+    assert len(frozen) == 2
+    assert mp.active_children() == []  # killed and reaped
