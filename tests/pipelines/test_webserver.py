@@ -53,6 +53,7 @@ def test_webserver_graph_and_one_partition_run(tmp_path):
             "actual_output": "evaluation",
             "plan_evaluation": "evaluation",
             "backtest_report": "evaluation",
+            "plan_revision": "intraday",
         }
         deps = {
             "/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]}
