@@ -43,6 +43,9 @@ def _search(inst: Instance, options: SolveOptions, seed: int, queue: mp.Queue) -
     opts = replace(
         options,
         portfolio=1,
+        # One thread each: the searches are the parallelism, and a multi-threaded HiGHS
+        # search was seen waiting on its own workers for ever (CI, standalone pass).
+        threads=options.threads or 1,
         log=options.log and seed == 0,  # one log on the console, not N interleaved
         highs_options=(*options.highs_options, ("random_seed", seed)),
     )
