@@ -28,7 +28,8 @@ NODE_LIMIT = ("mip_max_nodes", 1)
 def test_portfolio_reaches_the_same_optimum_as_one_search() -> None:
     inst = load_instance(EXAMPLES / "small-11" / "instance.json")
     single = solve_instance(inst, SolveOptions(mip_rel_gap=1e-6))
-    both = solve_instance(inst, SolveOptions(mip_rel_gap=1e-6, portfolio=2))
+    # a limit far above its seconds, so a stuck search is stopped rather than waited for
+    both = solve_instance(inst, SolveOptions(mip_rel_gap=1e-6, time_limit_s=300, portfolio=2))
     assert both.objective == pytest.approx(single.objective, rel=1e-5)
     assert both.status == "optimal"
     assert both.extra["portfolio"] == 2
