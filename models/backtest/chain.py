@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import multiprocessing as mp
 import shutil
 import tempfile
 import time
@@ -55,6 +54,7 @@ from models.backtest.evaluate import evaluate_day, write_evaluation
 from models.backtest.policies import FirstStage
 from models.backtest.run import BacktestOptions, day_actual, day_range, write_tables
 from models.dispatch.diagnose import NoFeasiblePlanError
+from models.dispatch.highs import SOLVER_PROCESSES
 from models.dispatch.options import SolveOptions
 from models.dispatch.solution import Solution
 from models.dispatch.solve import solve_instance
@@ -428,9 +428,7 @@ def run_chained_backtest(
         for spec in specs:
             results += run_chain(spec, days, out, options, actuals, progress)
     else:
-        # Spawned, not forked: see models.backtest.run.run_backtest.
-        spawn = mp.get_context("spawn")
-        with ProcessPoolExecutor(min(workers, len(specs)), mp_context=spawn) as pool:
+        with ProcessPoolExecutor(min(workers, len(specs)), mp_context=SOLVER_PROCESSES) as pool:
             futures = [
                 pool.submit(run_chain, p, days, out, options, actuals, progress) for p in specs
             ]

@@ -17,7 +17,6 @@ self-contained ``<out>/backtest.html``.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
 import time
 import traceback
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from models.backtest.actual import actual_instance, read_actual
 from models.backtest.evaluate import evaluate_day, write_evaluation
 from models.backtest.policies import POLICIES, read_plan
 from models.dispatch.diagnose import NoFeasiblePlanError
+from models.dispatch.highs import SOLVER_PROCESSES
 from models.dispatch.options import EVALUATION, SolveOptions
 from models.dispatch.solve import solve_instance
 from models.forecast import ForecastInputError, build_instance, load_fleet_config
@@ -250,10 +250,7 @@ def run_backtest(
             if progress:
                 progress(result)
     else:
-        # Spawned, not forked: a fork copies the thread pools of HiGHS and Arrow without
-        # their threads, and a worker may then wait on them forever.
-        spawn = mp.get_context("spawn")
-        with ProcessPoolExecutor(min(workers, len(days)), mp_context=spawn) as pool:
+        with ProcessPoolExecutor(min(workers, len(days)), mp_context=SOLVER_PROCESSES) as pool:
             futures = {pool.submit(run_day, day, out, options): day for day in days}
             for future in as_completed(futures):
                 result = future.result()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import multiprocessing as mp
 import signal
 import sys
 import threading
@@ -31,6 +32,11 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from models.dispatch.options import SolveOptions
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+# Processes that solve (portfolio searches, backtest workers) are spawned, never forked: a
+# fork copies the thread pools of HiGHS and Arrow (jemalloc) from an earlier solve without
+# their threads, and the child may then wait on them forever.
+SOLVER_PROCESSES = mp.get_context("spawn")
 
 
 class _InterruptStatus(logging.Filter):

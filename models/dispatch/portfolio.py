@@ -25,7 +25,7 @@ import time
 from dataclasses import replace
 
 from models.dispatch.diagnose import NoFeasiblePlanError
-from models.dispatch.highs import stop_on_signals
+from models.dispatch.highs import SOLVER_PROCESSES, stop_on_signals
 from models.dispatch.options import SolveOptions
 from models.dispatch.rounds import InterruptedSolveError, solve_single
 from models.dispatch.solution import Solution, relative_gap, reported_bound
@@ -60,18 +60,13 @@ def _search(inst: Instance, options: SolveOptions, seed: int, queue: mp.Queue) -
 
 
 def solve_portfolio(inst: Instance, options: SolveOptions) -> Solution:
-    """Run ``options.portfolio`` seeded searches in fresh processes; see the module doc.
-
-    Fresh (spawned), not forked: a fork copies HiGHS's thread pool from an earlier solve in
-    this process without its threads, and the child's search then waits on them forever.
-    """
-    ctx = mp.get_context("spawn")
-    queue: mp.Queue = ctx.Queue()
+    """Run ``options.portfolio`` seeded searches in fresh processes; see the module doc."""
+    queue: mp.Queue = SOLVER_PROCESSES.Queue()
     started = time.perf_counter()
     # A stream cannot be sent to another process: the searches log to their stderr.
     sent = replace(options, log_stream=None)
     procs = [
-        ctx.Process(target=_search, args=(inst, sent, seed, queue), daemon=True)
+        SOLVER_PROCESSES.Process(target=_search, args=(inst, sent, seed, queue), daemon=True)
         for seed in range(options.portfolio)
     ]
     for proc in procs:
