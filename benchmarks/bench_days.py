@@ -1,7 +1,8 @@
 """Generated days and examples to gap 1e-4: time to 1e-3 and to 1e-4, objective, bound, memory.
 
     .venv/bin/python benchmarks/bench_days.py [--cases 2026-07-15 large-14 ...]
-        [--rules default|v1|full] [--seeds 0 1 2] [--time-limit 120] [--threads 1]
+        [--rules default|v1|full|priced|train-restart] [--seeds 0 1 2]
+        [--time-limit 120] [--threads 1]
         [--tightenings NAME ...] [--highs KEY=VALUE ...]
 
 Cases (default: all of them): ``2026-MM-15`` builds that day with the default
@@ -17,14 +18,16 @@ batteries, the grid connection and every plant's power multiplied.
 ``data/qingyang.toml`` sets them (what the pipeline solves), ``v1`` with every
 extension key removed (the contract-v1 problem), ``full`` with every rule of
 ``docs/data-sources.md`` B10 switched on, ``priced`` with B10's sites, restart
-and migration costs but no ``min_mw`` or ``min_run_steps``.
+and migration costs but no ``min_mw`` or ``min_run_steps``, ``train-restart`` the
+default plus B10's restart cost for training.
 
 Each (case, seed) runs in a fresh process, so its peak RSS is its own. One
 solve to gap 1e-4 gives both times: the time to 1e-3 is read from the HiGHS log
 (the first progress line at or below 0.1 %). Printed per run: instance build s,
 model build s, solver s to 1e-3 and to 1e-4 (``-`` if not reached, then the gap
 at the limit), objective, bound, the root bound after HiGHS's cuts, B&B nodes,
-peak RSS.
+peak RSS; and of the plan: placement changes of running jobs (``migrations``),
+restarts, and the most data centres a training job runs in.
 """
 
 from __future__ import annotations
@@ -61,6 +64,10 @@ PRICED_RULES = {
     cls: {k: v for k, v in rules.items() if k not in ("min_mw_share", "min_run_steps")}
     for cls, rules in FULL_RULES.items()
 }
+# Training held to one site and priced per restart (an hour of its work), nothing else
+# (``--rules train-restart``): the cheapest step from the default towards B10.
+TRAIN_RESTART_RULES = {"train": {"max_datacenters": 1, "restart_work_hours": 1.0}}
+RULE_SETS = {"full": FULL_RULES, "priced": PRICED_RULES, "train-restart": TRAIN_RESTART_RULES}
 EXTENSION_KEYS = (
     "min_mw",
     "max_datacenters",
@@ -146,8 +153,8 @@ def raw_instance(case: str, rules: str) -> dict:
 
     kind, _, day = case.rpartition(":")
     config = load_fleet_config(None)
-    if rules in ("full", "priced"):
-        chosen = FULL_RULES if rules == "full" else PRICED_RULES
+    if rules in RULE_SETS:
+        chosen = RULE_SETS[rules]
         demo = config.workloads.demo
         demo = demo.model_copy(
             update={"rules": {k: type(next(iter(demo.rules.values())))(**v)
@@ -174,6 +181,7 @@ def run_case(args: argparse.Namespace) -> dict:
     from models.dispatch.start import START_MARK
     from models.dispatch.tightening import DEFAULT_TIGHTENINGS
     from models.instance import parse_instance
+    from models.plan import plan_tables
 
     t0 = time.perf_counter()
     raw = raw_instance(args.child, args.rules)
@@ -195,6 +203,9 @@ def run_case(args: argparse.Namespace) -> dict:
     if to_1e3 is None and sol.gap <= 1e-3:
         to_1e3 = sol.solve_seconds
     root = [b for _s, nodes, b, _g in rows if nodes == 0]
+    tables = plan_tables(inst, sol)
+    alloc = tables.workload_allocation
+    training = alloc[alloc["workload"].str.endswith("-train")]
     return {
         "instance_seconds": instance_seconds,
         "build_seconds": sol.build_seconds,
@@ -207,6 +218,11 @@ def run_case(args: argparse.Namespace) -> dict:
         "root_bound": root[-1] if root else None,
         "nodes": rows[-1][1] if rows else 0,
         "unserved_mwh": sum(sol.unserved_mwh.values()),
+        "migrations": tables.summary["migrations"],
+        "restarts": tables.summary["restarts"],
+        "training_sites": int(training.groupby("workload")["datacenter"].nunique().max())
+        if len(training)
+        else 0,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -218,7 +234,7 @@ def _fmt(value: float | None, spec: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=CASES)
-    parser.add_argument("--rules", choices=("default", "v1", "full", "priced"), default="default")
+    parser.add_argument("--rules", choices=("default", "v1", *RULE_SETS), default="default")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--threads", type=int, default=1)
@@ -241,7 +257,7 @@ def main() -> None:
           f"threads {args.threads}")  # fmt: skip
     print(f"{'case':<12} {'seed':>4} {'inst s':>6} {'build s':>7} {'to 1e-3':>7} {'to 1e-4':>7} "
           f"{'gap':>8} {'objective':>13} {'bound':>13} {'root bound':>13} {'nodes':>6} "
-          f"{'unserved':>8} {'MiB':>5}")  # fmt: skip
+          f"{'unserved':>8} {'MiB':>5} {'moves':>5} {'restarts':>8} {'train DCs':>9}")  # fmt: skip
     for case in args.cases:
         for seed in args.seeds:
             cmd = [sys.executable, __file__, "--child", case, "--seed", str(seed),
@@ -263,7 +279,8 @@ def main() -> None:
                 f"{case:<12} {seed:>4} {r['instance_seconds']:>6.2f} {r['build_seconds']:>7.2f} "
                 f"{_fmt(r['to_1e3'], '.1f'):>7} {_fmt(r['to_1e4'], '.1f'):>7} {r['gap']:>8.1e} "
                 f"{r['objective']:>13,.1f} {r['bound']:>13,.1f} {_fmt(r['root_bound'], ',.1f'):>13}"
-                f" {r['nodes']:>6} {r['unserved_mwh']:>8.2f} {r['peak_rss_mib']:>5.0f}",
+                f" {r['nodes']:>6} {r['unserved_mwh']:>8.2f} {r['peak_rss_mib']:>5.0f}"
+                f" {r['migrations']:>5} {r['restarts']:>8} {r['training_sites']:>9}",
                 flush=True,
             )
 
