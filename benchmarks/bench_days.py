@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_days.py [--cases 2026-07-15 large-14 ...]
         [--rules default|v1|full|priced|train-restart] [--seeds 0 1 2]
         [--time-limit 120] [--threads 1]
-        [--tightenings NAME ...] [--highs KEY=VALUE ...]
+        [--tightenings NAME ...] [--highs KEY=VALUE ...] [--logs DIR]
 
 Cases (default: all of them): ``2026-MM-15`` builds that day with the default
 data (``models.forecast.build_instance``); ``medium-12`` and ``large-14`` are the
@@ -197,6 +197,10 @@ def run_case(args: argparse.Namespace) -> dict:
         start={"auto": None, "on": True, "off": False}[args.start],
     )
     sol = solve_instance(inst, options)
+    if args.logs:
+        args.logs.mkdir(parents=True, exist_ok=True)
+        name = f"{args.child.replace(':', '-')}-{args.rules}-seed{args.seed}.log"
+        (args.logs / name).write_text(sol.log)
     search = sol.log.split(START_MARK)[-1]  # the start's own runs are not the search
     rows = progress(search)
     to_1e3 = next((s for s, _n, _b, gap in rows if gap <= 1e-3), None)
@@ -247,6 +251,7 @@ def main() -> None:
         help="hand HiGHS a start (models.dispatch.start); auto: with placement rules",
     )
     parser.add_argument("--json", type=Path, help="append every run as a JSON line here")
+    parser.add_argument("--logs", type=Path, help="write each run's HiGHS log to this folder")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -264,6 +269,8 @@ def main() -> None:
                    "--rules", args.rules, "--time-limit", str(args.time_limit),
                    "--threads", str(args.threads), "--highs", *args.highs]  # fmt: skip
             cmd += ["--start", args.start]
+            if args.logs:
+                cmd += ["--logs", str(args.logs.resolve())]
             if args.tightenings is not None:
                 cmd += ["--tightenings", *args.tightenings]
             out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
