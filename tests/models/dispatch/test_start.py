@@ -1,4 +1,4 @@
-"""The flat start: one feasible plan handed to HiGHS; it must never change the optimum."""
+"""The start: one feasible plan handed to HiGHS; it must never change the optimum."""
 
 from __future__ import annotations
 
