@@ -143,17 +143,18 @@ class _Columns:
             self.h.changeColsIntegrality(count, columns, self.kinds)
             self.relaxed = False
 
-    def run(self, seconds: float, **options: float | str) -> np.ndarray | None:
+    def run(self, seconds: float, **options: object) -> np.ndarray | None:
         """The column values of one HiGHS run within ``seconds``: ``None`` if it found no plan.
 
-        ``options`` hold for this run only: Pyomo sets none of them again for the search.
+        The time limit and ``options`` hold for this run only: Pyomo sets an option for
+        the search only when it has a value there (no ``time_limit`` for a search
+        without one), so any left behind would hold the search too.
         """
         seconds = max(seconds, 0.0)
         # HiGHS holds an LP to the run time summed over every run of the object (its issue
         # 1477; a MIP run is timed from its own start): the LPs of a chain count from now.
-        self.h.setOptionValue(
-            "time_limit", self.h.getRunTime() + seconds if self.relaxed else seconds
-        )
+        limit = self.h.getRunTime() + seconds if self.relaxed else seconds
+        options = {"output_flag": False, **options, "time_limit": limit}
         before = {name: self.h.getOptionValue(name)[1] for name in options}
         for name, value in options.items():
             self.h.setOptionValue(name, value)
@@ -323,19 +324,17 @@ def hand_start(
         limit = min(limit, options.time_limit_s / 4)
     opt.update()  # Pyomo's pending changes first, so that the columns are final
     cols = _Columns(opt)
-    cols.h.setOptionValue("output_flag", False)
     if options.threads is not None:
-        cols.h.setOptionValue("threads", options.threads)
+        cols.h.setOptionValue("threads", options.threads)  # the search's own, set once
     try:
         if options.start_plan is not None:
             cols.fix(_plan_fixes(cols, m, options.start_plan))
-            values = cols.run(limit, mip_rel_gap=START_GAP)
+            values = cols.run(limit, **{**dict(options.highs_options), "mip_rel_gap": START_GAP})
         else:
             values = _guided_start(cols, m, inst, limit)
     finally:
         cols.restore()
         cols.h.clearSolver()
-        cols.h.setOptionValue("output_flag", True)
     if values is None:
         return None
     integer = [c for c, kind in enumerate(cols.kinds) if kind == highspy.HighsVarType.kInteger]

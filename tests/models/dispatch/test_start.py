@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import io
+import math
+
 import pytest
 
+from models.dispatch.build import build_model
+from models.dispatch.highs import load_model
 from models.dispatch.options import SolveOptions
 from models.dispatch.sets import build_sets
 from models.dispatch.solve import solve_instance
-from models.dispatch.start import START_MARK, flat_allocation, guided_allocation, wanted
+from models.dispatch.start import (
+    START_MARK,
+    flat_allocation,
+    guided_allocation,
+    hand_start,
+    wanted,
+)
 from models.instance import load_instance, validate
 from tests.conftest import EXAMPLES, tiny_instance
 
@@ -106,3 +117,25 @@ def test_a_plan_to_start_from_is_handed_over_and_keeps_the_optimum() -> None:
     marks = [line for line in started.log.splitlines() if line.startswith(START_MARK)]
     assert len(marks) == 1
     assert float(marks[0].split()[-1]) >= plain.objective - 1e-6 * abs(plain.objective)
+
+
+@pytest.mark.parametrize("plan", [False, True])
+def test_the_start_leaves_the_search_without_its_time_limit(plan) -> None:
+    # Pyomo sets HiGHS's time_limit only for a search that has one, so a limit left by the
+    # start's own runs (START_SECONDS at most) would stop a search meant to run to its gap.
+    raw = two_sites(1200)
+    raw["workloads"][0]["max_datacenters"] = 1
+    inst = validate(raw)
+    sets = build_sets(inst)
+    m = build_model(inst, sets)
+    opt = load_model(m)
+    h = opt._solver_model
+    before = {name: h.getOptionValue(name)[1] for name in ("time_limit", "output_flag")}
+    start_plan = None
+    if plan:
+        rough = solve_instance(inst, SolveOptions(mip_rel_gap=1e-7))
+        start_plan = (rough.blocks_on, rough.allocation)
+    options = SolveOptions(start=True, start_plan=start_plan)
+    assert hand_start(opt, m, inst, options, io.StringIO()) is not None
+    assert h.getOptionValue("time_limit")[1] == math.inf == before["time_limit"]
+    assert h.getOptionValue("output_flag")[1] == before["output_flag"]
