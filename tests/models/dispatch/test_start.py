@@ -14,6 +14,8 @@ from models.dispatch.sets import build_sets
 from models.dispatch.solve import solve_instance
 from models.dispatch.start import (
     START_MARK,
+    _Columns,
+    _placement_fixes,
     flat_allocation,
     guided_allocation,
     hand_start,
@@ -71,6 +73,28 @@ def test_guided_keeps_the_sites_and_span_of_the_relaxation() -> None:
     assert sites == {"job": ("dc2",)}
 
 
+@pytest.mark.parametrize("on_off", [False, True])
+def test_a_span_holds_only_a_job_with_an_on_off_state(on_off) -> None:
+    # Held to dc and to step 1 of 3: every rate in dc2 is fixed at 0; the rates in dc at
+    # steps 0 and 2 only when the job has an on/off state (min_mw), since a job without
+    # one has no restart to avoid and may run wherever its blocks have room.
+    raw = two_sites(1200)
+    raw["workloads"][0]["max_datacenters"] = 1
+    if on_off:
+        raw["workloads"][0]["min_mw"] = 0.1
+    inst = validate(raw)
+    m = build_model(inst, build_sets(inst))
+    cols = _Columns(load_model(m))
+    fixes = _placement_fixes(cols, m, {"job": ("dc",)}, {"job": range(1, 2)})
+    rates = {key for key, data in m.workload_mw.items() if cols.column(data) in fixes}
+    expected = {("job", "dc2", t) for t in range(3)}
+    if on_off:
+        expected |= {("job", "dc", 0), ("job", "dc", 2)}
+    assert rates == expected
+    assert fixes[cols.column(m.placement_assigned["job", "dc"])] == 1.0
+    assert fixes[cols.column(m.placement_assigned["job", "dc2"])] == 0.0
+
+
 @pytest.mark.parametrize("rules", [{}, {"max_datacenters": 1, "restart_cost": 50.0}])
 def test_the_start_keeps_the_optimum(rules) -> None:
     # Prices 100/500/100 make the free optimum leave the flat plan (1 MW in steps 0 and 2
@@ -119,6 +143,29 @@ def test_a_plan_to_start_from_is_handed_over_and_keeps_the_optimum() -> None:
     assert float(marks[0].split()[-1]) >= plain.objective - 1e-6 * abs(plain.objective)
 
 
+def test_the_start_rechooses_the_rounded_blocks() -> None:
+    # Two 1 MW blocks, idle 0.2; the 2 MWh job runs at most 1.5 MW, 0.5 MW inflexible in
+    # step 1; 100 then 110 ¥/MWh. The relaxation (top-block cuts on) runs the job 1 + 1 MW
+    # with n = (1, 1.5): 100·1.0 + 110·(0.3 + 1.2) = 265 ¥. Its blocks rounded up, (1, 2),
+    # hold step 0 to 1 MW: 100·1.0 + 110·(0.4 + 1.2) = 276 ¥. The optimum fills step 0
+    # instead, 1.5 + 0.5 MW on (2, 1) blocks: 100·(0.4 + 1.2) + 110·(0.2 + 0.8) = 270 ¥,
+    # and the start must find it itself.
+    raw = tiny_instance(
+        **{
+            "datacenters[0].inflexible_mw": [0.0, 0.5],
+            "workloads[0].energy_mwh": 2.0,
+            "workloads[0].max_mw": 1.5,
+            "workloads[0].max_datacenters": 1,
+        }
+    )
+    raw["grid"]["import_price"] = [100.0, 110.0]
+    inst = validate(raw)
+    m = build_model(inst, build_sets(inst))
+    objective = hand_start(load_model(m), m, inst, SolveOptions(), io.StringIO())
+    assert objective == pytest.approx(270.0, rel=1e-9)
+    assert solve_instance(inst, SolveOptions(mip_rel_gap=1e-9)).objective == pytest.approx(270.0)
+
+
 @pytest.mark.parametrize("plan", [False, True])
 def test_the_start_leaves_the_search_without_its_time_limit(plan) -> None:
     # Pyomo sets HiGHS's time_limit only for a search that has one, so a limit left by the
@@ -130,7 +177,8 @@ def test_the_start_leaves_the_search_without_its_time_limit(plan) -> None:
     m = build_model(inst, sets)
     opt = load_model(m)
     h = opt._solver_model
-    before = {name: h.getOptionValue(name)[1] for name in ("time_limit", "output_flag")}
+    names = ("time_limit", "output_flag", "mip_rel_gap")
+    before = {name: h.getOptionValue(name)[1] for name in names}
     start_plan = None
     if plan:
         rough = solve_instance(inst, SolveOptions(mip_rel_gap=1e-7))
@@ -139,3 +187,4 @@ def test_the_start_leaves_the_search_without_its_time_limit(plan) -> None:
     assert hand_start(opt, m, inst, options, io.StringIO()) is not None
     assert h.getOptionValue("time_limit")[1] == math.inf == before["time_limit"]
     assert h.getOptionValue("output_flag")[1] == before["output_flag"]
+    assert h.getOptionValue("mip_rel_gap")[1] == before["mip_rel_gap"]
