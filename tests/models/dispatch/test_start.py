@@ -73,6 +73,26 @@ def test_guided_keeps_the_sites_and_span_of_the_relaxation() -> None:
     assert sites == {"job": ("dc2",)}
 
 
+def test_the_start_dives_for_the_sites_of_held_jobs() -> None:
+    # Two sites of one 1 MW block (idle 0.2), dc2 at PUE 1.2; two 1.5 MWh jobs, each held
+    # to one site; 100 then 110 ¥/MWh. Together in one site they leave 1 MWh unserved
+    # (1,000 ¥ + 100·1.0 + 110·1.0 = 1,210 ¥), which is where each keeping its own
+    # largest share of the relaxation put them. Apart, each site runs 1 MW then 0.5 MW:
+    # dc 100·(0.2 + 0.8) + 110·(0.2 + 0.4) = 166 ¥, dc2 1.2 · 166 = 199.2 ¥, 365.2 ¥ in
+    # all, the optimum; the dive fixes one job's site and solves again, so the other moves.
+    raw = tiny_instance(**{"workloads[0].energy_mwh": 1.5, "workloads[0].max_mw": 1.5})
+    raw["datacenters"][0]["racks"] = 400
+    raw["datacenters"].append({**raw["datacenters"][0], "id": "dc2", "pue": [1.2, 1.2]})
+    raw["grid"]["import_price"] = [100.0, 110.0]
+    raw["workloads"][0].update(datacenters=["dc", "dc2"], max_datacenters=1)
+    raw["workloads"].append({**raw["workloads"][0], "id": "job2", "max_mw": 1.0})
+    inst = validate(raw)
+    m = build_model(inst, build_sets(inst))
+    objective = hand_start(load_model(m), m, inst, SolveOptions(), io.StringIO())
+    assert objective == pytest.approx(365.2, rel=1e-9)
+    assert solve_instance(inst, SolveOptions(mip_rel_gap=1e-9)).objective == pytest.approx(365.2)
+
+
 @pytest.mark.parametrize("on_off", [False, True])
 def test_a_span_holds_only_a_job_with_an_on_off_state(on_off) -> None:
     # Held to dc and to step 1 of 3: every rate in dc2 is fixed at 0; the rates in dc at
