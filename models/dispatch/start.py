@@ -26,7 +26,7 @@ from __future__ import annotations
 import io
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import highspy
 import numpy as np
@@ -132,7 +132,7 @@ class _Columns:
         self.h.changeColsBounds(len(columns), columns, fixed, fixed)
         self.changed.update(values)
 
-    def free(self, columns: dict[int, float]) -> None:
+    def free(self, columns: Collection[int]) -> None:
         """The bounds Pyomo gave each of ``columns`` again (the rest stay as they are)."""
         if columns:
             index = np.fromiter(columns, dtype=np.int32, count=len(columns))
@@ -148,10 +148,8 @@ class _Columns:
 
     def restore(self) -> None:
         """The bounds and integrality Pyomo gave the columns."""
-        if self.changed:
-            columns = np.array(sorted(self.changed), dtype=np.int32)
-            self.h.changeColsBounds(len(columns), columns, self.lower[columns], self.upper[columns])
-            self.changed.clear()
+        self.free(sorted(self.changed))
+        self.changed.clear()
         self.integral()
 
     def integral(self) -> None:
@@ -297,7 +295,6 @@ def _guided_start(
     relaxed = cols.run(left(), solver="ipm")
     if relaxed is not None:
         relaxed = _dived_sites(cols, m, inst, relaxed, left)
-    if relaxed is not None:
         placement = guided_allocation(inst, cols.values(relaxed, m.workload_mw))
     else:
         placement = _flat_placement(inst, m.dispatch_sets)

@@ -33,6 +33,15 @@ def two_sites(racks2: int) -> dict:
     return raw
 
 
+def assert_the_start_is_the_optimum(raw: dict, optimum: float) -> None:
+    """The start's own plan costs ``optimum`` (worked out by hand), which the search confirms."""
+    inst = validate(raw)
+    m = build_model(inst, build_sets(inst))
+    objective = hand_start(load_model(m), m, inst, SolveOptions(), io.StringIO())
+    assert objective == pytest.approx(optimum, rel=1e-9)
+    assert solve_instance(inst, SolveOptions(mip_rel_gap=1e-9)).objective == pytest.approx(optimum)
+
+
 def test_flat_in_the_site_with_most_room() -> None:
     # 1.5 MWh over 3 h is 0.5 MW in each step; dc2 with 1 200 racks (3 MW) has more room
     # than dc (2 MW); with 400 racks (1 MW) dc has.
@@ -86,11 +95,7 @@ def test_the_start_dives_for_the_sites_of_held_jobs() -> None:
     raw["grid"]["import_price"] = [100.0, 110.0]
     raw["workloads"][0].update(datacenters=["dc", "dc2"], max_datacenters=1)
     raw["workloads"].append({**raw["workloads"][0], "id": "job2", "max_mw": 1.0})
-    inst = validate(raw)
-    m = build_model(inst, build_sets(inst))
-    objective = hand_start(load_model(m), m, inst, SolveOptions(), io.StringIO())
-    assert objective == pytest.approx(365.2, rel=1e-9)
-    assert solve_instance(inst, SolveOptions(mip_rel_gap=1e-9)).objective == pytest.approx(365.2)
+    assert_the_start_is_the_optimum(raw, 365.2)
 
 
 @pytest.mark.parametrize("on_off", [False, True])
@@ -179,11 +184,7 @@ def test_the_start_rechooses_the_rounded_blocks() -> None:
         }
     )
     raw["grid"]["import_price"] = [100.0, 110.0]
-    inst = validate(raw)
-    m = build_model(inst, build_sets(inst))
-    objective = hand_start(load_model(m), m, inst, SolveOptions(), io.StringIO())
-    assert objective == pytest.approx(270.0, rel=1e-9)
-    assert solve_instance(inst, SolveOptions(mip_rel_gap=1e-9)).objective == pytest.approx(270.0)
+    assert_the_start_is_the_optimum(raw, 270.0)
 
 
 @pytest.mark.parametrize("plan", [False, True])
