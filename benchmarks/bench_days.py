@@ -27,7 +27,8 @@ solve to gap 1e-4 gives both times: the time to 1e-3 is read from the HiGHS log
 model build s, solver s to 1e-3 and to 1e-4 (``-`` if not reached, then the gap
 at the limit), objective, bound, the root bound after HiGHS's cuts, B&B nodes,
 peak RSS; and of the plan: placement changes of running jobs (``migrations``),
-restarts, and the most data centres a training job runs in.
+restarts, the most data centres a training job runs in, and the restarts of training
+jobs with what they cost at B10's price (an hour of the job's work), paid or not.
 """
 
 from __future__ import annotations
@@ -180,8 +181,10 @@ def run_case(args: argparse.Namespace) -> dict:
     from models.dispatch.solve import solve_instance
     from models.dispatch.start import START_MARK
     from models.dispatch.tightening import DEFAULT_TIGHTENINGS
+    from models.forecast.fleet import load_fleet_config
     from models.instance import parse_instance
     from models.plan import plan_tables
+    from models.plan.figures import job_runs
 
     t0 = time.perf_counter()
     raw = raw_instance(args.child, args.rules)
@@ -210,6 +213,14 @@ def run_case(args: argparse.Namespace) -> dict:
     tables = plan_tables(inst, sol)
     alloc = tables.workload_allocation
     training = alloc[alloc["workload"].str.endswith("-train")]
+    jobs = {w.id: w for w in inst.workloads}
+    hour_value = (
+        TRAIN_RESTART_RULES["train"]["restart_work_hours"]
+        * load_fleet_config(None).workloads.demo.work_value_per_mwh
+    )
+    train_restarts = {
+        j: run.restarts for j, run in job_runs(inst, alloc).items() if j.endswith("-train")
+    }
     return {
         "instance_seconds": instance_seconds,
         "build_seconds": sol.build_seconds,
@@ -224,6 +235,11 @@ def run_case(args: argparse.Namespace) -> dict:
         "unserved_mwh": sum(sol.unserved_mwh.values()),
         "migrations": tables.summary["migrations"],
         "restarts": tables.summary["restarts"],
+        "training_restarts": sum(train_restarts.values()),
+        # What those restarts cost at B10's price (an hour of the job's work), paid or not.
+        "training_restart_value": sum(
+            n * jobs[j].max_mw * hour_value for j, n in train_restarts.items()
+        ),
         "training_sites": int(training.groupby("workload")["datacenter"].nunique().max())
         if len(training)
         else 0,
@@ -262,7 +278,8 @@ def main() -> None:
           f"threads {args.threads}")  # fmt: skip
     print(f"{'case':<12} {'seed':>4} {'inst s':>6} {'build s':>7} {'to 1e-3':>7} {'to 1e-4':>7} "
           f"{'gap':>8} {'objective':>13} {'bound':>13} {'root bound':>13} {'nodes':>6} "
-          f"{'unserved':>8} {'MiB':>5} {'moves':>5} {'restarts':>8} {'train DCs':>9}")  # fmt: skip
+          f"{'unserved':>8} {'MiB':>5} {'moves':>5} {'restarts':>8} {'train DCs':>9} "
+          f"{'train restarts':>14} {'their value':>11}")  # fmt: skip
     for case in args.cases:
         for seed in args.seeds:
             cmd = [sys.executable, __file__, "--child", case, "--seed", str(seed),
@@ -287,7 +304,8 @@ def main() -> None:
                 f"{_fmt(r['to_1e3'], '.1f'):>7} {_fmt(r['to_1e4'], '.1f'):>7} {r['gap']:>8.1e} "
                 f"{r['objective']:>13,.1f} {r['bound']:>13,.1f} {_fmt(r['root_bound'], ',.1f'):>13}"
                 f" {r['nodes']:>6} {r['unserved_mwh']:>8.2f} {r['peak_rss_mib']:>5.0f}"
-                f" {r['migrations']:>5} {r['restarts']:>8} {r['training_sites']:>9}",
+                f" {r['migrations']:>5} {r['restarts']:>8} {r['training_sites']:>9}"
+                f" {r['training_restarts']:>14} {r['training_restart_value']:>11,.0f}",
                 flush=True,
             )
 
