@@ -178,8 +178,10 @@ def with_rules(config, rules: dict):
     return config.model_copy(update={"workloads": workloads})
 
 
-def test_default_demo_queue_keeps_training_in_one_site_only(config):
-    # data/qingyang.toml switches on max_datacenters = 1 for training and nothing else.
+def test_default_demo_queue_holds_training_to_one_site_and_prices_its_restarts(config):
+    # data/qingyang.toml: training max_datacenters = 1 and an hour of its work per restart
+    # (work_value_per_mwh = 400 CNY/MWh, so 400 CNY per MW of max_mw); nothing else.
+    trained = 0
     for w in demo_queue(config, SUMMER):
         rules = {
             k
@@ -194,9 +196,14 @@ def test_default_demo_queue_keeps_training_in_one_site_only(config):
                 "preemptible",
             }
         }
-        assert rules == ({"max_datacenters"} if w["id"].endswith("-train") else set()), w["id"]
-        if w["id"].endswith("-train"):
-            assert w["max_datacenters"] == 1
+        if not w["id"].endswith("-train"):
+            assert rules == set(), w["id"]
+            continue
+        trained += 1
+        assert rules == {"max_datacenters", "restart_cost"}, w["id"]
+        assert w["max_datacenters"] == 1
+        assert w["restart_cost"] == pytest.approx(400.0 * w["max_mw"], abs=0.01)
+    assert trained > 0
 
 
 def test_demo_queue_rules_by_job_class(config):
