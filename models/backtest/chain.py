@@ -252,9 +252,10 @@ def execute_day(
     result = evaluation.policies["stochastic"]
     actual_inst = validate(actual_raw, "actual.json")
     tables = result.tables
-    served = served_mwh(actual_inst, delivery_part(actual_inst, tables.workload_allocation))
+    delivered = delivery_part(actual_inst, tables.workload_allocation)
+    served = served_mwh(actual_inst, delivered)
     next_start = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZONE)
-    left = carried_jobs(inst, served, next_start)
+    left = carried_jobs(inst, delivered, next_start)
     missed = sum(max(0.0, w.energy_mwh - served[w.id]) for w in due_within_day(actual_inst))
     end = evaluation.realised_end_state() or {"step": STEPS_PER_DAY - 1, "storage_mwh": {}}
     last = delivery_part(actual_inst, tables.rack_power_plan)

@@ -47,7 +47,10 @@ class Job:
     """One job of the backlog, with the energy it still owes and its real window.
 
     ``earliest_start`` and ``deadline`` are time-zone aware; ``rules`` holds
-    the optional placement keys of the contract (section 9) as given.
+    the optional placement keys of the contract (section 9) as given, and
+    ``history`` what a job carried from the day before did by midnight (the keys
+    of the extension "intraday revisions", ``models.plan.figures.history_before``):
+    they hold for a horizon that starts when that day ends.
     """
 
     id: str
@@ -58,6 +61,7 @@ class Job:
     max_mw: float
     unserved_penalty_per_mwh: float
     rules: dict[str, Any] = field(default_factory=dict)
+    history: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ def horizon_workload(job: Job, start: dt.datetime, steps: int) -> dict | None:
         "max_mw": job.max_mw,
         "unserved_penalty_per_mwh": job.unserved_penalty_per_mwh,
         **job.rules,
+        **job.history,
     }
     if job.deadline > end:
         record["backlog_energy_mwh"] = job.energy_mwh

@@ -47,7 +47,7 @@ from models.backtest.actual import PERSISTENT_SHARE, WITHIN_DAY_PHI
 from models.forecast import FleetConfig
 from models.forecast.backlog import DONE_MWH
 from models.instance import Instance
-from models.plan.figures import RUN_TOLERANCE, placement_figures, plan_cost, scenario_figures
+from models.plan.figures import history_before, placement_figures, plan_cost, scenario_figures
 from models.plan.figures import weighted as weighted_figures
 from models.plan.results import PlanTables
 from models.timegrid import ZONE
@@ -66,33 +66,6 @@ def state_at(
     weights = rows["scenario"].map({s.id: s.probability for s in inst.scenarios})
     soc = {st.id: float((rows[f"soc_mwh__{st.id}"] * weights).sum()) for st in inst.storage}
     return blocks, soc
-
-
-def job_history(w, alloc: pd.DataFrame, k: int) -> dict:
-    """The intraday-revision keys of job ``w`` at step ``k`` (none if its window starts later)."""
-    if not w.release_step <= k - 1 < w.deadline_step:
-        return {}
-    mine = alloc[(alloc["workload"] == w.id) & (alloc["step"] < k)]
-    rate = mine.groupby("step")["mw"].sum()
-    last = mine[mine["step"] == k - 1]
-    before = {str(d): float(v) for d, v in zip(last["datacenter"], last["mw"], strict=True)}
-    before = {d: v for d, v in before.items() if v > RUN_TOLERANCE}
-    run = 0
-    for t in range(k - 1, w.release_step - 1, -1):
-        if rate.get(t, 0.0) <= RUN_TOLERANCE:
-            break
-        run += 1
-    used = sorted(
-        {str(d) for d, v in zip(mine["datacenter"], mine["mw"], strict=True) if v > RUN_TOLERANCE}
-    )
-    out: dict = {"mw_before": before}
-    if run:
-        out["run_steps_before"] = run
-    if used:
-        out["started"] = True
-        if w.max_datacenters is not None:
-            out["datacenters_used"] = [d for d in w.datacenters if d in used]
-    return out
 
 
 def persistence(lead_steps: np.ndarray) -> np.ndarray:
@@ -232,7 +205,7 @@ def revision_instance(
             )
         wraw["release_step"] = max(0, w.release_step - k)
         wraw["deadline_step"] = w.deadline_step - k
-        wraw.update(job_history(w, alloc, k))
+        wraw.update(history_before(w, alloc, k))
         workloads.append(wraw)
     out["workloads"] = workloads
     out["initial_state_source"] = f"{'actual' if measured else 'plan'}:{local:%Y-%m-%dT%H:%M}"

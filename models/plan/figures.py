@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.instance.schema import Instance
+from models.instance.schema import Instance, Workload
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,43 @@ def job_runs(inst: Instance, allocation: pd.DataFrame) -> dict[str, JobRun]:
         )
         for w in inst.workloads
     }
+
+
+def history_before(w: Workload, allocation: pd.DataFrame, k: int) -> dict:
+    """The keys of job ``w`` that carry its past into an instance starting at step ``k``.
+
+    Contract extension "intraday revisions": ``mw_before`` (its rates at ``k − 1``),
+    ``run_steps_before``, ``started`` and ``datacenters_used``, read from
+    ``allocation`` (the plan of ``w``'s own instance) over the steps before ``k``;
+    none if ``w``'s window does not hold step ``k − 1``. What ``w`` carried from
+    before its own step 0 adds in: a stretch running since then keeps counting, and
+    the sites used and the first start stay spent, so a second re-plan, or the day
+    after, counts the rules over the job's whole life.
+    """
+    if not w.release_step <= k - 1 < w.deadline_step:
+        return {}
+    mine = allocation[(allocation["workload"] == w.id) & (allocation["step"] < k)]
+    rate = mine.groupby("step")["mw"].sum()
+    last = mine[mine["step"] == k - 1]
+    before = {str(d): float(v) for d, v in zip(last["datacenter"], last["mw"], strict=True)}
+    before = {d: v for d, v in before.items() if v > RUN_TOLERANCE}
+    run = 0
+    for t in range(k - 1, w.release_step - 1, -1):
+        if rate.get(t, 0.0) <= RUN_TOLERANCE:
+            break
+        run += 1
+    if run == k - w.release_step:  # running since the window opened: since before, too?
+        run += w.run_steps_before
+    ran = {str(d) for d, v in zip(mine["datacenter"], mine["mw"], strict=True) if v > RUN_TOLERANCE}
+    used = ran | set(w.datacenters_used)
+    out: dict = {"mw_before": before}
+    if run:
+        out["run_steps_before"] = run
+    if used or w.started:
+        out["started"] = True
+    if used and w.max_datacenters is not None:
+        out["datacenters_used"] = [d for d in w.datacenters if d in used]
+    return out
 
 
 def placement_figures(inst: Instance, allocation: pd.DataFrame) -> dict[str, float]:

@@ -35,10 +35,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
+
 from models.forecast import FleetConfig
 from models.forecast.backlog import DONE_MWH, InitialState, Job
 from models.forecast.workloads import OPTIONAL_COLUMNS
 from models.instance import Instance, InstanceError
+from models.plan.figures import history_before, served_mwh
 from models.plan.folder import (
     INSTANCE_FILE,
     SUMMARY_FILE,
@@ -92,10 +95,17 @@ def _check_fleet(prev: Instance, config: FleetConfig, where: Path) -> None:
             )
 
 
-def carried_jobs(prev: Instance, served: dict[str, float], next_start: dt.datetime) -> list[Job]:
-    """The jobs of ``prev`` with energy left and a deadline after ``next_start``."""
+def carried_jobs(prev: Instance, allocation: pd.DataFrame, next_start: dt.datetime) -> list[Job]:
+    """The jobs of ``prev`` with energy left and a deadline after ``next_start``.
+
+    ``allocation`` is what ran of ``prev``'s plan in its delivery day. Each job
+    carries its history from there (``history_before`` at the delivery day's end):
+    the sites it used, its first start and the stretch running at midnight, so that
+    the next day keeps it where it ran and counts its restarts as one day would.
+    """
     raw = {w["id"]: w for w in prev.raw.get("workloads", [])}
     step = dt.timedelta(minutes=prev.step_minutes)
+    served = served_mwh(prev, allocation)
     out = []
     for w in prev.workloads:
         total = w.energy_mwh if w.backlog_energy_mwh is None else w.backlog_energy_mwh
@@ -113,6 +123,7 @@ def carried_jobs(prev: Instance, served: dict[str, float], next_start: dt.dateti
                 max_mw=w.max_mw,
                 unserved_penalty_per_mwh=w.unserved_penalty_per_mwh,
                 rules={k: raw[w.id][k] for k in OPTIONAL_COLUMNS if k in raw[w.id]},
+                history=history_before(w, allocation, prev.delivery_steps),
             )
         )
     return out
@@ -177,12 +188,11 @@ def previous_state(folder: str | Path, day: dt.date, config: FleetConfig) -> Ini
             source = f"actual:{prev_day.isoformat()}"
     alloc = plan.workload_allocation
     alloc = alloc[alloc["step"] <= last]
-    served = (alloc.groupby("workload")["mw"].sum() * prev.step_hours).to_dict()
     next_start = dt.datetime.combine(day, dt.time(), tzinfo=ZONE)
     return InitialState(
         source=source,
         blocks_on=blocks,
         energy_mwh=energy,
-        jobs=tuple(carried_jobs(prev, served, next_start)),
+        jobs=tuple(carried_jobs(prev, alloc, next_start)),
         known=frozenset(w.id for w in prev.workloads),
     )

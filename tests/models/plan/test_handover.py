@@ -39,7 +39,10 @@ def config():
     return load_fleet_config()
 
 
-def hand_plan(raw: dict) -> PlanTables:
+RENDER_ROWS = [("render", "dc01", t, 20.0) for t in (10, 11, 12, 13)]
+
+
+def hand_plan(raw: dict, rows: list[tuple[str, str, int, float]] = RENDER_ROWS) -> PlanTables:
     inst = validate(raw)
     steps = np.arange(inst.steps)
     rack = pd.concat(
@@ -59,15 +62,8 @@ def hand_plan(raw: dict) -> PlanTables:
         )
         for dc in inst.datacenters
     )
-    alloc = pd.DataFrame(
-        {
-            "workload": "render",
-            "datacenter": "dc01",
-            "step": [10, 11, 12, 13],
-            "start": "x",
-            "mw": 20.0,
-        }
-    )
+    alloc = pd.DataFrame(rows, columns=["workload", "datacenter", "step", "mw"])
+    alloc.insert(3, "start", "x")
     frames = []
     for sc, end in zip(inst.scenarios, (100.0, 200.0, 400.0), strict=True):
         soc = np.full(inst.steps, 300.0)
@@ -195,3 +191,70 @@ def test_the_command_carries_the_state_or_fails_with_exit_2(previous, capsys, tm
     assert code == 2
     assert "missing: missing" in capsys.readouterr().err
     assert not bad.exists()
+
+
+# Two jobs spanning D−1 and D (window 2026-03-01 00:00 to 03-03 00:00, both days): a
+# training job held to one site, priced per restart, that ran steps 20-23 and 92-95 of
+# D−1 in dc02 (10 MW, running at midnight, 4 steps); and an ETL job without rules that
+# ran steps 30-31 in dc01 and dc02 (5 MW each) and stopped.
+SPANNING = [
+    {"id": "train", "energy_mwh": 100, "datacenters": "dc01;dc02", "max_mw": 10,
+     "earliest_start": "2026-03-01T00:00", "deadline": "2026-03-03T00:00",
+     "unserved_penalty_per_mwh": 3000, "max_datacenters": 1, "restart_cost": 4000},
+    {"id": "etl", "energy_mwh": 50, "datacenters": "dc01;dc02", "max_mw": 10,
+     "earliest_start": "2026-03-01T00:00", "deadline": "2026-03-03T00:00",
+     "unserved_penalty_per_mwh": 3000},
+]  # fmt: skip
+SPANNING_ROWS = [
+    *(("train", "dc02", t, 10.0) for t in (20, 21, 22, 23, 92, 93, 94, 95)),
+    *(("etl", d, t, 5.0) for d in ("dc01", "dc02") for t in (30, 31)),
+]
+
+
+def _spanning_day(tmp_path, config, rows=SPANNING_ROWS, history: dict | None = None) -> dict:
+    """D's instance after D−1 ran ``rows``; ``history``: the train job's before D−1."""
+    queue = tmp_path / "spanning.json"
+    queue.write_text(json.dumps(SPANNING))
+    raw = build_instance(PREV, config=config, workloads=queue)
+    if history:
+        (train,) = [w for w in raw["workloads"] if w["id"] == "train"]
+        train.update(history)
+    folder = DayFolder(tmp_path / "runs" / PREV.isoformat())
+    folder.write_instance(raw)
+    folder.write_plan(hand_plan(raw, rows))
+    state = previous_state(folder.path, DAY, config)
+    return build_instance(DAY, config=config, workloads=queue, state=state)
+
+
+def test_a_carried_job_keeps_its_site_its_start_and_the_stretch_running_at_midnight(
+    tmp_path, config
+):
+    raw = _spanning_day(tmp_path, config)
+    jobs = {w.id: w for w in validate(raw).workloads}
+    train, etl = jobs["train"], jobs["etl"]
+    # 100 − 8 steps · 10 MW · ¼ h = 80 MWh left, all due by D's end.
+    assert train.energy_mwh == pytest.approx(80.0)
+    assert (train.max_datacenters, train.restart_cost) == (1, 4000)
+    assert train.mw_before == {"dc02": 10.0}
+    assert train.run_steps_before == 4
+    assert train.started
+    assert train.datacenters_used == ("dc02",)
+    # 50 − 4 rows · 5 MW · ¼ h = 45 MWh; stopped before midnight, no site rule to carry.
+    assert etl.energy_mwh == pytest.approx(45.0)
+    assert etl.mw_before == {}
+    assert etl.run_steps_before == 0
+    assert etl.started
+    assert etl.datacenters_used == ()
+
+
+def test_a_carried_job_adds_what_it_did_before_the_day_before(tmp_path, config):
+    # Before D−1 the job had run 6 steps in dc02 and was running at D−1's start; it ran
+    # D−1's steps 0-95 on: at D's start its stretch is 6 + 96 = 102 steps long.
+    history = {"mw_before": {"dc02": 10.0}, "run_steps_before": 6, "started": True,
+               "datacenters_used": ["dc02"]}  # fmt: skip
+    rows = [("train", "dc02", t, 1.0) for t in range(96)]
+    raw = _spanning_day(tmp_path, config, rows, history)
+    train = next(w for w in validate(raw).workloads if w.id == "train")
+    assert train.run_steps_before == 102
+    assert train.mw_before == {"dc02": 1.0}
+    assert train.datacenters_used == ("dc02",)
