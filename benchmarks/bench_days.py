@@ -28,7 +28,8 @@ model build s, solver s to 1e-3 and to 1e-4 (``-`` if not reached, then the gap
 at the limit), objective, bound, the root bound after HiGHS's cuts, B&B nodes,
 peak RSS; and of the plan: placement changes of running jobs (``migrations``),
 restarts, the most data centres a training job runs in, and the restarts of training
-jobs with what they cost at B10's price (an hour of the job's work), paid or not.
+jobs with what they cost at B10's price (an hour of the job's work), paid or not, and
+the steps a training job runs at under 1 % of its ``max_mw`` (a pause kept "on").
 """
 
 from __future__ import annotations
@@ -184,7 +185,7 @@ def run_case(args: argparse.Namespace) -> dict:
     from models.forecast.fleet import load_fleet_config
     from models.instance import parse_instance
     from models.plan import plan_tables
-    from models.plan.figures import job_runs
+    from models.plan.figures import RUN_TOLERANCE, job_runs
 
     t0 = time.perf_counter()
     raw = raw_instance(args.child, args.rules)
@@ -218,9 +219,14 @@ def run_case(args: argparse.Namespace) -> dict:
         FULL_RULES["train"]["restart_work_hours"]
         * load_fleet_config(None).workloads.demo.work_value_per_mwh
     )
-    train_restarts = {
-        j: run.restarts for j, run in job_runs(inst, alloc).items() if j.endswith("-train")
-    }
+    runs = {j: run for j, run in job_runs(inst, alloc).items() if j.endswith("-train")}
+    train_restarts = {j: run.restarts for j, run in runs.items()}
+    # A pause the model keeps "on" at the run floor (1 kW without min_mw) dodges the restart
+    # price: steps a training job runs at under 1 % of its max_mw.
+    floor_steps = sum(
+        int(((rate > RUN_TOLERANCE) & (rate < 0.01 * jobs[j].max_mw)).sum())
+        for j, rate in ((j, run.mw.sum(axis=0)) for j, run in runs.items())
+    )
     return {
         "instance_seconds": instance_seconds,
         "build_seconds": sol.build_seconds,
@@ -240,6 +246,7 @@ def run_case(args: argparse.Namespace) -> dict:
         "training_restart_value": sum(
             n * jobs[j].max_mw * hour_value for j, n in train_restarts.items()
         ),
+        "training_floor_steps": floor_steps,
         "training_sites": int(training.groupby("workload")["datacenter"].nunique().max())
         if len(training)
         else 0,
@@ -279,7 +286,7 @@ def main() -> None:
     print(f"{'case':<12} {'seed':>4} {'inst s':>6} {'build s':>7} {'to 1e-3':>7} {'to 1e-4':>7} "
           f"{'gap':>8} {'objective':>13} {'bound':>13} {'root bound':>13} {'nodes':>6} "
           f"{'unserved':>8} {'MiB':>5} {'moves':>5} {'restarts':>8} {'train DCs':>9} "
-          f"{'train restarts':>14} {'their value':>11}")  # fmt: skip
+          f"{'train restarts':>14} {'their value':>11} {'at floor':>8}")  # fmt: skip
     for case in args.cases:
         for seed in args.seeds:
             cmd = [sys.executable, __file__, "--child", case, "--seed", str(seed),
@@ -305,7 +312,8 @@ def main() -> None:
                 f"{r['objective']:>13,.1f} {r['bound']:>13,.1f} {_fmt(r['root_bound'], ',.1f'):>13}"
                 f" {r['nodes']:>6} {r['unserved_mwh']:>8.2f} {r['peak_rss_mib']:>5.0f}"
                 f" {r['migrations']:>5} {r['restarts']:>8} {r['training_sites']:>9}"
-                f" {r['training_restarts']:>14} {r['training_restart_value']:>11,.0f}",
+                f" {r['training_restarts']:>14} {r['training_restart_value']:>11,.0f}"
+                f" {r['training_floor_steps']:>8}",
                 flush=True,
             )
 
