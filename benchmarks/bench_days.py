@@ -1,7 +1,7 @@
 """Generated days and examples to gap 1e-4: time to 1e-3 and to 1e-4, objective, bound, memory.
 
     .venv/bin/python benchmarks/bench_days.py [--cases 2026-07-15 large-14 ...]
-        [--rules default|v1|full|priced|train-site] [--seeds 0 1 2]
+        [--rules default|v1|full|priced|train-site|train-restart] [--seeds 0 1 2]
         [--time-limit 120] [--threads 1]
         [--tightenings NAME ...] [--highs KEY=VALUE ...] [--logs DIR]
 
@@ -18,8 +18,9 @@ batteries, the grid connection and every plant's power multiplied.
 ``data/qingyang.toml`` sets them (what the pipeline solves), ``v1`` with every
 extension key removed (the contract-v1 problem), ``full`` with every rule of
 ``docs/data-sources.md`` B10 switched on, ``priced`` with B10's sites, restart
-and migration costs but no ``min_mw`` or ``min_run_steps``, ``train-site`` the
-default without training's restart cost (training held to one site, free to pause).
+and migration costs but no ``min_mw`` or ``min_run_steps``, ``train-site`` training
+held to one site only (free to pause), ``train-restart`` that and its restart price
+without the default's floor of 30 % of ``max_mw``.
 
 Each (case, seed) runs in a fresh process, so its peak RSS is its own. One
 solve to gap 1e-4 gives both times: the time to 1e-3 is read from the HiGHS log
@@ -66,10 +67,17 @@ PRICED_RULES = {
     cls: {k: v for k, v in rules.items() if k not in ("min_mw_share", "min_run_steps")}
     for cls, rules in FULL_RULES.items()
 }
-# Training held to one site and free to pause (``--rules train-site``): the default before
-# training paid for its restarts, to measure what the restart price changes.
+# The default before training paid for its restarts (``--rules train-site``: one site, free
+# to pause), and with the price but no floor (``--rules train-restart``, where a pause kept
+# "on" at the 1 kW run floor dodges the price): what the default's two rules each change.
 TRAIN_SITE_RULES = {"train": {"max_datacenters": 1}}
-RULE_SETS = {"full": FULL_RULES, "priced": PRICED_RULES, "train-site": TRAIN_SITE_RULES}
+TRAIN_RESTART_RULES = {"train": {"max_datacenters": 1, "restart_work_hours": 1.0}}
+RULE_SETS = {
+    "full": FULL_RULES,
+    "priced": PRICED_RULES,
+    "train-site": TRAIN_SITE_RULES,
+    "train-restart": TRAIN_RESTART_RULES,
+}
 EXTENSION_KEYS = (
     "min_mw",
     "max_datacenters",

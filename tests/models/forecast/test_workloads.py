@@ -179,8 +179,9 @@ def with_rules(config, rules: dict):
 
 
 def test_default_demo_queue_holds_training_to_one_site_and_prices_its_restarts(config):
-    # data/qingyang.toml: training max_datacenters = 1 and an hour of its work per restart
-    # (work_value_per_mwh = 400 CNY/MWh, so 400 CNY per MW of max_mw); nothing else.
+    # data/qingyang.toml: training max_datacenters = 1, an hour of its work per restart
+    # (work_value_per_mwh = 400 CNY/MWh, so 400 CNY per MW of max_mw) and a floor of 30 %
+    # of max_mw while it runs; nothing else.
     trained = 0
     for w in demo_queue(config, SUMMER):
         rules = {
@@ -200,9 +201,10 @@ def test_default_demo_queue_holds_training_to_one_site_and_prices_its_restarts(c
             assert rules == set(), w["id"]
             continue
         trained += 1
-        assert rules == {"max_datacenters", "restart_cost"}, w["id"]
+        assert rules == {"max_datacenters", "restart_cost", "min_mw"}, w["id"]
         assert w["max_datacenters"] == 1
         assert w["restart_cost"] == pytest.approx(400.0 * w["max_mw"], abs=0.01)
+        assert w["min_mw"] == pytest.approx(0.3 * w["max_mw"], abs=1e-3)
     assert trained > 0
 
 
