@@ -193,7 +193,7 @@ def run_case(args: argparse.Namespace) -> dict:
     from models.forecast.fleet import load_fleet_config
     from models.instance import parse_instance
     from models.plan import plan_tables
-    from models.plan.figures import RUN_TOLERANCE, job_runs
+    from models.plan.figures import job_runs
 
     t0 = time.perf_counter()
     raw = raw_instance(args.child, args.rules)
@@ -232,8 +232,8 @@ def run_case(args: argparse.Namespace) -> dict:
     # A pause the model keeps "on" at the run floor (1 kW without min_mw) dodges the restart
     # price: steps a training job runs at under 1 % of its max_mw.
     floor_steps = sum(
-        int(((rate > RUN_TOLERANCE) & (rate < 0.01 * jobs[j].max_mw)).sum())
-        for j, rate in ((j, run.mw.sum(axis=0)) for j, run in runs.items())
+        int((run.running & (run.mw.sum(axis=0) < 0.01 * jobs[j].max_mw)).sum())
+        for j, run in runs.items()
     )
     return {
         "instance_seconds": instance_seconds,
