@@ -207,6 +207,7 @@ def run_case(args: argparse.Namespace) -> dict:
         tightenings=DEFAULT_TIGHTENINGS if args.tightenings is None else tuple(args.tightenings),
         highs_options=(*DEFAULT_HIGHS_OPTIONS, ("random_seed", args.seed), *extra),
         start={"auto": None, "on": True, "off": False}[args.start],
+        helper={"auto": None, "on": True, "off": False}[args.helper],
     )
     sol = solve_instance(inst, options)
     if args.logs:
@@ -259,6 +260,8 @@ def run_case(args: argparse.Namespace) -> dict:
         if len(training)
         else 0,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "helper_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        **{k: v for k, v in sol.extra.items() if k.startswith("helper")},
     }
 
 
@@ -281,6 +284,12 @@ def main() -> None:
         default="auto",
         help="hand HiGHS a start (models.dispatch.start); auto: with placement rules",
     )
+    parser.add_argument(
+        "--helper",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="a helper process on the other core (models.dispatch.helper); auto: with rules",
+    )
     parser.add_argument("--json", type=Path, help="append every run as a JSON line here")
     parser.add_argument("--logs", type=Path, help="write each run's HiGHS log to this folder")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -300,7 +309,7 @@ def main() -> None:
             cmd = [sys.executable, __file__, "--child", case, "--seed", str(seed),
                    "--rules", args.rules, "--time-limit", str(args.time_limit),
                    "--threads", str(args.threads), "--highs", *args.highs]  # fmt: skip
-            cmd += ["--start", args.start]
+            cmd += ["--start", args.start, "--helper", args.helper]
             if args.logs:
                 cmd += ["--logs", str(args.logs.resolve())]
             if args.tightenings is not None:

@@ -22,6 +22,8 @@ from models.instance import InstanceError, load_instance
 from models.plan import plan_tables, write_plan
 
 EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE = 0, 2, 3
+# ``suandian solve --helper``: SolveOptions.helper (None: by the rule of models.dispatch.helper).
+HELPER_CHOICES = {"auto": None, "on": True, "off": False}
 
 
 def _error(message: str) -> None:
@@ -69,6 +71,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         threads=args.threads,
         log=not args.quiet,
         portfolio=args.portfolio,
+        helper=HELPER_CHOICES[args.helper],
     )
     try:
         solution = solve_instance(inst, options)
@@ -160,6 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=count_at_least_one,
         default=default.portfolio,
         help="parallel HiGHS searches with different seeds; the first proof wins (default 1)",
+    )
+    solve.add_argument(
+        "--helper",
+        choices=tuple(HELPER_CHOICES),
+        default="auto",
+        help="a second process that hands the search cheaper plans (default auto: on two"
+        " cores or more, for a model with placement rules)",
     )
     solve.add_argument("--quiet", action="store_true", help="do not show the solver log")
     solve.set_defaults(func=cmd_solve)

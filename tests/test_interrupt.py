@@ -131,3 +131,53 @@ def test_signal_to_a_portfolio_stops_every_search_and_publishes_the_best_plan(tm
     assert summary["status"] == "interrupted"
     assert summary["bound"] <= summary["objective"]
     assert verify_plan(load_instance(INSTANCE), plan) == []
+
+
+def _spawned(pid: int) -> list[int]:
+    """Processes that ``pid`` spawned through multiprocessing (read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # ended while being read
+        if int(fields[1]) == pid and b"spawn_main" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_signal_to_a_solve_with_a_helper_publishes_the_plan_and_ends_the_helper(tmp_path):
+    # Only the solve is signalled (as by Dagster's SIGTERM), not its helper process: the
+    # solve still stops cleanly with its best plan, and the helper does not outlive it.
+    # (That the helper ends with the search, not only with the process, is checked in
+    # process by tests/models/dispatch/test_helper.py.)
+    out = tmp_path / "plan"
+    proc, lines = start_solve(out, "--helper", "on")
+    try:
+        wait_for_incumbent(proc, lines)
+        children = _spawned(proc.pid)
+        assert len(children) == 1, "the solve started no helper process"
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stdout = proc.stdout.read()
+    assert code == 0, stdout
+    assert stdout.startswith("interrupted: objective ")
+    assert read_plan(out).summary["status"] == "interrupted"
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if _running(pid)]

@@ -245,6 +245,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         time_limit_s=args.time_limit,
         mip_rel_gap=args.gap,
         threads=threads,
+        helper=False if args.workers > 1 else None,  # nor a helper process each
         config=args.config,
         weather=args.weather,
         scenarios=args.scenarios,

@@ -58,6 +58,8 @@ class BacktestOptions:
         relative MIP gap of every solve.
     threads
         HiGHS threads per solve; ``None`` lets HiGHS choose.
+    helper
+        a helper process per solve (``SolveOptions.helper``); ``None``: by its rule.
     config
         fleet configuration TOML (``None``: the shipped one).
     weather
@@ -75,6 +77,7 @@ class BacktestOptions:
     time_limit_s: float | None = EVALUATION.time_limit_s
     mip_rel_gap: float = EVALUATION.mip_rel_gap
     threads: int | None = EVALUATION.threads
+    helper: bool | None = EVALUATION.helper
     config: str | None = None
     weather: str | None = None
     scenarios: int | None = None
@@ -83,7 +86,10 @@ class BacktestOptions:
 
     def solve_options(self) -> SolveOptions:
         return SolveOptions(
-            time_limit_s=self.time_limit_s, mip_rel_gap=self.mip_rel_gap, threads=self.threads
+            time_limit_s=self.time_limit_s,
+            mip_rel_gap=self.mip_rel_gap,
+            threads=self.threads,
+            helper=self.helper,
         )
 
 

@@ -58,6 +58,10 @@ class SolveOptions:
         → blocks per step, ``(workload, datacenter, step)`` → MW): its first stage
         fixed, the rest settled by a short run, the result handed to HiGHS. An
         intraday revision passes the plan in force, which stays feasible.
+    helper
+        A second process that looks for cheaper plans around the best one while
+        HiGHS searches, and hands them over (``models.dispatch.helper``); ``None``:
+        on a machine of two cores or more, where the start is wanted.
     portfolio
         Independent HiGHS searches (random seeds 0..N-1) run in parallel
         processes; the first to prove optimality wins (``models.dispatch.portfolio``).
@@ -72,6 +76,7 @@ class SolveOptions:
     highs_options: tuple[tuple[str, object], ...] = DEFAULT_HIGHS_OPTIONS
     start: bool | None = None
     start_plan: tuple[dict, dict] | None = None
+    helper: bool | None = None
     portfolio: int = 1
 
 

@@ -43,6 +43,7 @@ def _search(inst: Instance, options: SolveOptions, seed: int, queue: mp.Queue) -
     opts = replace(
         options,
         portfolio=1,
+        helper=False,  # the searches have the cores
         # One thread each: the searches are the parallelism, and a multi-threaded HiGHS
         # search was seen waiting on its own workers for ever (CI, standalone pass).
         threads=options.threads or 1,

@@ -27,7 +27,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from models.dispatch import highs, start, storage, tightening
+from models.dispatch import helper, highs, start, storage, tightening
 from models.dispatch.build import build_model
 from models.dispatch.diagnose import NoFeasiblePlanError, find_causes
 from models.dispatch.options import SolveOptions
@@ -101,72 +101,83 @@ def _solve_rounds(
     build_seconds += time.perf_counter() - t0
     started = time.perf_counter()
     log = io.StringIO()
-    if start.wanted(options, inst):
-        start.hand_start(opt, m, inst, options, log)
-    rounds = 0
-    keys: dict[tuple[str, str, int], None] = {}  # given a binary mode, in the order added
-    highs_bound = -math.inf
-    while True:
-        rounds += 1
-        res = highs.run(opt, m, options, highs.remaining(options, started), log)
-        tc = res.termination_condition
-        interrupted = highs.interrupted(opt)
-        if tc in (
-            TerminationCondition.provenInfeasible,
-            TerminationCondition.infeasibleOrUnbounded,
-        ):
-            causes = find_causes(inst)
-            raise NoFeasiblePlanError(
-                "; ".join(causes)
-                if causes
-                else "HiGHS proved that no plan satisfies every constraint of the instance"
-                " (no ramp or storage cause could be named)"
-            )
-        if res.incumbent_objective is None:
-            limit = options.time_limit_s
-            if interrupted:
-                raise InterruptedSolveError("the solve was interrupted before any plan was found")
-            raise NoFeasiblePlanError(
-                f"no feasible plan was found within the time limit of {limit:g} s"
-                if tc == TerminationCondition.maxTimeLimit and limit is not None
-                else f"HiGHS stopped without a plan ({tc.name})"
-            )
-        if res.objective_bound is not None:
-            # Each round solves a relaxation of the next one, so every round's bound is valid.
-            highs_bound = max(highs_bound, res.objective_bound)
-        res.solution_loader.load_vars()
-        values = read_solution(m)
-        clash = simultaneous_steps(values)
-        out_of_time = highs.remaining(options, started) == 0.0
-        if not clash:
-            break
-        if interrupted or stop.requested or out_of_time or rounds >= MAX_EXCLUSION_ROUNDS:
-            stop.allowed = len(stop.signals)  # the repair is short; a further signal stops it
-            interrupted = interrupted or stop.requested
-            res, values, repaired = _repair_exclusion(opt, m, inst, values, options, log)
-            tc = TerminationCondition.maxTimeLimit
-            keys.update(dict.fromkeys(repaired))
-            break
-        pairs = {(b, s) for b, s, _t in clash}
-        new = [k for k in m.B_S_T if k[:2] in pairs]
-        storage.add_exclusion(m, inst, new)
-        keys.update(dict.fromkeys(new))
-        tightening.drop_power_share(m, pairs)
-    objective = float(res.incumbent_objective)
-    bound = reported_bound(objective, highs_bound)
-    return Solution(
-        status="interrupted" if interrupted else highs.status(tc),
-        objective=objective,
-        bound=bound,
-        gap=relative_gap(objective, bound),
-        solve_seconds=time.perf_counter() - started,
-        build_seconds=build_seconds,
-        log=log.getvalue(),
-        rounds=rounds,
-        highs_bound=highs_bound,
-        exclusion_keys=tuple(keys),
-        **values,
-    )
+    with helper.helping(inst, options, opt, m) as assistant:
+        first = (
+            start.hand_start(opt, m, inst, options, log) if start.wanted(options, inst) else None
+        )
+        if assistant is not None and first is not None:
+            assistant.tell(*first)
+        rounds = 0
+        extra: dict = {}
+        keys: dict[tuple[str, str, int], None] = {}  # given a binary mode, in the order added
+        highs_bound = -math.inf
+        while True:
+            rounds += 1
+            res = highs.run(opt, m, options, highs.remaining(options, started), log)
+            if assistant is not None and rounds == 1:
+                # Its plans are of this model: a further round adds columns.
+                extra = assistant.close(log)
+            tc = res.termination_condition
+            interrupted = highs.interrupted(opt)
+            if tc in (
+                TerminationCondition.provenInfeasible,
+                TerminationCondition.infeasibleOrUnbounded,
+            ):
+                causes = find_causes(inst)
+                raise NoFeasiblePlanError(
+                    "; ".join(causes)
+                    if causes
+                    else "HiGHS proved that no plan satisfies every constraint of the instance"
+                    " (no ramp or storage cause could be named)"
+                )
+            if res.incumbent_objective is None:
+                limit = options.time_limit_s
+                if interrupted:
+                    raise InterruptedSolveError(
+                        "the solve was interrupted before any plan was found"
+                    )
+                raise NoFeasiblePlanError(
+                    f"no feasible plan was found within the time limit of {limit:g} s"
+                    if tc == TerminationCondition.maxTimeLimit and limit is not None
+                    else f"HiGHS stopped without a plan ({tc.name})"
+                )
+            if res.objective_bound is not None:
+                # Each round solves a relaxation of the next one, so every round's bound is valid.
+                highs_bound = max(highs_bound, res.objective_bound)
+            res.solution_loader.load_vars()
+            values = read_solution(m)
+            clash = simultaneous_steps(values)
+            out_of_time = highs.remaining(options, started) == 0.0
+            if not clash:
+                break
+            if interrupted or stop.requested or out_of_time or rounds >= MAX_EXCLUSION_ROUNDS:
+                stop.allowed = len(stop.signals)  # the repair is short; a further signal stops it
+                interrupted = interrupted or stop.requested
+                res, values, repaired = _repair_exclusion(opt, m, inst, values, options, log)
+                tc = TerminationCondition.maxTimeLimit
+                keys.update(dict.fromkeys(repaired))
+                break
+            pairs = {(b, s) for b, s, _t in clash}
+            new = [k for k in m.B_S_T if k[:2] in pairs]
+            storage.add_exclusion(m, inst, new)
+            keys.update(dict.fromkeys(new))
+            tightening.drop_power_share(m, pairs)
+        objective = float(res.incumbent_objective)
+        bound = reported_bound(objective, highs_bound)
+        return Solution(
+            status="interrupted" if interrupted else highs.status(tc),
+            objective=objective,
+            bound=bound,
+            gap=relative_gap(objective, bound),
+            solve_seconds=time.perf_counter() - started,
+            build_seconds=build_seconds,
+            log=log.getvalue(),
+            rounds=rounds,
+            highs_bound=highs_bound,
+            exclusion_keys=tuple(keys),
+            extra=extra,
+            **values,
+        )
 
 
 def solve_single(inst: Instance, options: SolveOptions) -> Solution:

@@ -26,13 +26,13 @@ from __future__ import annotations
 import io
 import math
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 
-import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.solvers.highs import Highs
 
+from models.dispatch.columns import Columns, highs_solution
 from models.dispatch.options import SolveOptions
 from models.dispatch.placement import run_floor_mw
 from models.dispatch.sets import CEIL_TOLERANCE, DispatchSets
@@ -98,103 +98,6 @@ def flat_allocation(inst: Instance, sets: DispatchSets) -> dict[tuple[str, str, 
     return allocation
 
 
-class _Columns:
-    """The HiGHS model below Pyomo, its columns fixed and relaxed in place and put back.
-
-    The start changes nothing in Pyomo: fixing variables there and pushing the
-    change (``update()``) cost more than the LPs themselves at three times the
-    cluster (25 s of 77 s), and each change made HiGHS solve from scratch. Here
-    bounds and integrality change on the HiGHS columns directly, so each LP of the
-    start is re-solved warm from the basis of the one before it, and ``restore``
-    returns the columns to the values Pyomo gave them, which Pyomo still records.
-    """
-
-    def __init__(self, opt: Highs) -> None:
-        self.h: highspy.Highs = opt._solver_model
-        self.index: dict[int, int] = opt._pyomo_var_to_solver_var_map
-        lp = self.h.getLp()
-        self.lower = np.array(lp.col_lower_)
-        self.upper = np.array(lp.col_upper_)
-        self.kinds = np.array(lp.integrality_)
-        self.changed: set[int] = set()
-        self.relaxed = False
-        self.objective = math.nan  # of the last run that found a plan
-
-    def column(self, data: pyo.Var) -> int:
-        return self.index[id(data)]
-
-    def fix(self, values: dict[int, float]) -> None:
-        """Hold each column ``c`` at ``values[c]`` until ``restore``."""
-        if not values:
-            return
-        columns = np.fromiter(values, dtype=np.int32, count=len(values))
-        fixed = np.fromiter(values.values(), dtype=np.float64, count=len(values))
-        self.h.changeColsBounds(len(columns), columns, fixed, fixed)
-        self.changed.update(values)
-
-    def free(self, columns: Collection[int]) -> None:
-        """The bounds Pyomo gave each of ``columns`` again (the rest stay as they are)."""
-        if columns:
-            index = np.fromiter(columns, dtype=np.int32, count=len(columns))
-            self.h.changeColsBounds(len(index), index, self.lower[index], self.upper[index])
-
-    def relax(self) -> None:
-        """Drop the integrality of every column (an LP from here until ``restore``)."""
-        if len(self.kinds):
-            count = len(self.kinds)
-            kinds = np.array([highspy.HighsVarType.kContinuous] * count)
-            self.h.changeColsIntegrality(count, np.arange(count, dtype=np.int32), kinds)
-            self.relaxed = True
-
-    def restore(self) -> None:
-        """The bounds and integrality Pyomo gave the columns."""
-        self.free(sorted(self.changed))
-        self.changed.clear()
-        self.integral()
-
-    def integral(self) -> None:
-        """The integrality Pyomo gave the columns (a MIP again after ``relax``)."""
-        if self.relaxed:
-            count = len(self.kinds)
-            columns = np.arange(count, dtype=np.int32)
-            self.h.changeColsIntegrality(count, columns, self.kinds)
-            self.relaxed = False
-
-    def run(self, seconds: float, **options: object) -> np.ndarray | None:
-        """The column values of one HiGHS run within ``seconds``: ``None`` if it found no plan.
-
-        The time limit and ``options`` hold for this run only: Pyomo sets an option for
-        the search only when it has a value there (no ``time_limit`` for a search
-        without one), so any left behind would hold the search too.
-        """
-        seconds = max(seconds, 0.0)
-        # HiGHS holds an LP to the run time summed over every run of the object (its issue
-        # 1477; a MIP run is timed from its own start): the LPs of a chain count from now.
-        limit = self.h.getRunTime() + seconds if self.relaxed else seconds
-        options = {"output_flag": False, **options, "time_limit": limit}
-        before = {name: self.h.getOptionValue(name)[1] for name in options}
-        for name, value in options.items():
-            self.h.setOptionValue(name, value)
-        try:
-            self.h.run()
-        finally:
-            for name, value in before.items():
-                self.h.setOptionValue(name, value)
-        if (
-            self.h.getInfo().primal_solution_status
-            != highspy.SolutionStatus.kSolutionStatusFeasible
-        ):
-            return None
-        if self.relaxed and self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
-        self.objective = self.h.getInfo().objective_function_value
-        return np.array(self.h.getSolution().col_value)
-
-    def values(self, solution: np.ndarray, var: pyo.Var) -> dict:
-        """``{index: value}`` of ``var`` in a run's ``solution``."""
-        return {key: float(solution[self.column(data)]) for key, data in var.items()}
-
-
 def guided_allocation(
     inst: Instance, relaxed: dict[tuple[str, str, int], float]
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, range]]:
@@ -224,7 +127,7 @@ def guided_allocation(
 
 
 def _placement_fixes(
-    cols: _Columns,
+    cols: Columns,
     m: pyo.ConcreteModel,
     sites: dict[str, tuple[str, ...]],
     spans: dict[str, range],
@@ -258,7 +161,7 @@ def _flat_placement(
     return sites, {j: range(min(ts), max(ts) + 1) for j, ts in steps.items()}
 
 
-def _plan_fixes(cols: _Columns, m: pyo.ConcreteModel, plan: tuple[dict, dict]) -> dict[int, float]:
+def _plan_fixes(cols: Columns, m: pyo.ConcreteModel, plan: tuple[dict, dict]) -> dict[int, float]:
     """Every rate and block count held at the given plan's (``SolveOptions.start_plan``)."""
     blocks, allocation = plan
     fixes: dict[int, float] = {}
@@ -270,7 +173,7 @@ def _plan_fixes(cols: _Columns, m: pyo.ConcreteModel, plan: tuple[dict, dict]) -
     return fixes
 
 
-def _rounded_blocks(cols: _Columns, m: pyo.ConcreteModel, solution: np.ndarray) -> dict[int, float]:
+def _rounded_blocks(cols: Columns, m: pyo.ConcreteModel, solution: np.ndarray) -> dict[int, float]:
     """The relaxation's block counts rounded up: ceil keeps every ramp limit
     (``|n_t - n_t-1| <= k``, ``k`` whole) and the capacity, so the rest is an LP."""
     fixes: dict[int, float] = {}
@@ -281,7 +184,7 @@ def _rounded_blocks(cols: _Columns, m: pyo.ConcreteModel, solution: np.ndarray) 
 
 
 def _guided_start(
-    cols: _Columns, m: pyo.ConcreteModel, inst: Instance, limit: float
+    cols: Columns, m: pyo.ConcreteModel, inst: Instance, limit: float
 ) -> np.ndarray | None:
     """Relaxation, its placement, the relaxation under it, blocks rounded up: one warm LP chain."""
     t0 = time.perf_counter()
@@ -311,7 +214,7 @@ def _guided_start(
 
 
 def _dived_sites(
-    cols: _Columns,
+    cols: Columns,
     m: pyo.ConcreteModel,
     inst: Instance,
     solution: np.ndarray,
@@ -357,7 +260,7 @@ def _dived_sites(
 
 
 def _settled_blocks(
-    cols: _Columns, blocks: dict[int, float], plan: np.ndarray, seconds: float
+    cols: Columns, blocks: dict[int, float], plan: np.ndarray, seconds: float
 ) -> np.ndarray:
     """The blocks of ``plan`` re-chosen by a short MIP under its placement, from ``plan``.
 
@@ -367,26 +270,11 @@ def _settled_blocks(
     """
     objective = cols.objective
     cols.free(blocks)
-    cols.integral()
-    cols.h.setSolution(_as_start(cols, plan))
-    settled = cols.run(seconds, mip_rel_gap=SETTLE_GAP)
-    if settled is None or cols.objective > objective:
+    settled = cols.search_from(plan, objective, seconds, mip_rel_gap=SETTLE_GAP)
+    if settled is None:
         cols.objective = objective
         return plan
-    return settled
-
-
-def _as_start(cols: _Columns, values: np.ndarray) -> highspy.HighsSolution:
-    """``values`` as a HiGHS start, every integer column on its integer."""
-    values = values.copy()
-    # HiGHS takes a discrete value off its integer by 1e-9 as missing.
-    if len(cols.kinds):  # HiGHS lists no integrality for an LP
-        integer = cols.kinds == highspy.HighsVarType.kInteger
-        values[integer] = np.round(values[integer])
-    solution = highspy.HighsSolution()
-    solution.col_value = list(values)
-    solution.value_valid = True
-    return solution
+    return settled[1]
 
 
 def wanted(options: SolveOptions, inst: Instance) -> bool:
@@ -407,7 +295,7 @@ def hand_start(
     inst: Instance,
     options: SolveOptions,
     log: io.StringIO,
-) -> float | None:
+) -> tuple[float, np.ndarray] | None:
     """Find a plan with a placement and blocks fixed and give it to HiGHS as its start.
 
     The placement is the relaxation's (``guided_allocation``) once the sites of held jobs
@@ -417,8 +305,9 @@ def hand_start(
     start from (``SolveOptions.start_plan``) fixes rates and blocks instead, and a
     short MIP run settles its placement binaries.
 
-    Returns the start's objective, or ``None`` when no plan was found in the start's
-    time or the placement is already fixed. HiGHS's model is left as Pyomo built it.
+    Returns the start's objective and the value of every column of HiGHS's model, or
+    ``None`` when no plan was found in the start's time or the placement is already
+    fixed. HiGHS's model is left as Pyomo built it.
     """
     if any(data.fixed for data in m.workload_mw.values()):
         return None  # a plan's first stage is being evaluated: it has its placement
@@ -426,13 +315,14 @@ def hand_start(
     if options.time_limit_s is not None:
         limit = min(limit, options.time_limit_s / 4)
     opt.update()  # Pyomo's pending changes first, so that the columns are final
-    cols = _Columns(opt)
+    cols = Columns(opt)
     if options.threads is not None:
         cols.h.setOptionValue("threads", options.threads)  # the search's own, set once
     try:
         if options.start_plan is not None:
             cols.fix(_plan_fixes(cols, m, options.start_plan))
-            values = cols.run(limit, **{**dict(options.highs_options), "mip_rel_gap": START_GAP})
+            run_options = {**dict(options.highs_options), "mip_rel_gap": START_GAP}
+            values = cols.run(limit, **run_options)
         else:
             values = _guided_start(cols, m, inst, limit)
     finally:
@@ -440,7 +330,8 @@ def hand_start(
         cols.h.clearSolver()
     if values is None:
         return None
-    objective = cols.objective
+    objective = float(cols.objective)
+    values = cols.rounded(values)
     log.write(f"{START_MARK} {objective:.6f}\n")
-    cols.h.setSolution(_as_start(cols, values))
-    return float(objective)
+    cols.h.setSolution(highs_solution(values))
+    return objective, values

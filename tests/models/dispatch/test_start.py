@@ -8,13 +8,13 @@ import math
 import pytest
 
 from models.dispatch.build import build_model
+from models.dispatch.columns import Columns
 from models.dispatch.highs import load_model
 from models.dispatch.options import SolveOptions
 from models.dispatch.sets import build_sets
 from models.dispatch.solve import solve_instance
 from models.dispatch.start import (
     START_MARK,
-    _Columns,
     _placement_fixes,
     flat_allocation,
     guided_allocation,
@@ -37,7 +37,7 @@ def assert_the_start_is_the_optimum(raw: dict, optimum: float) -> None:
     """The start's own plan costs ``optimum`` (worked out by hand), which the search confirms."""
     inst = validate(raw)
     m = build_model(inst, build_sets(inst))
-    objective = hand_start(load_model(m), m, inst, SolveOptions(), io.StringIO())
+    objective, _plan = hand_start(load_model(m), m, inst, SolveOptions(), io.StringIO())
     assert objective == pytest.approx(optimum, rel=1e-9)
     assert solve_instance(inst, SolveOptions(mip_rel_gap=1e-9)).objective == pytest.approx(optimum)
 
@@ -109,7 +109,7 @@ def test_a_span_holds_only_a_job_with_an_on_off_state(on_off) -> None:
         raw["workloads"][0]["min_mw"] = 0.1
     inst = validate(raw)
     m = build_model(inst, build_sets(inst))
-    cols = _Columns(load_model(m))
+    cols = Columns(load_model(m))
     fixes = _placement_fixes(cols, m, {"job": ("dc",)}, {"job": range(1, 2)})
     rates = {key for key, data in m.workload_mw.items() if cols.column(data) in fixes}
     expected = {("job", "dc2", t) for t in range(3)}

@@ -1,0 +1,203 @@
+"""The helper: a second process whose cheaper plans the search takes; never another optimum."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import queue
+import time
+
+import highspy
+import numpy as np
+import pytest
+
+from models.dispatch import helper
+from models.dispatch.build import build_model
+from models.dispatch.columns import Columns
+from models.dispatch.highs import SOLVER_PROCESSES, load_model
+from models.dispatch.options import SolveOptions
+from models.dispatch.sets import build_sets
+from models.dispatch.solve import solve_instance
+from models.instance import load_instance, validate
+from tests.conftest import EXAMPLES, objective_tolerance, tiny_instance
+
+# A spawned helper imports the project and builds its model before its first plan.
+FIRST_PLAN_WAIT_S = 120.0
+
+
+def held_pair() -> dict:
+    """Two sites of one 1 MW block and two 1.5 MWh jobs, each held to one site.
+
+    As in ``test_start``: together in ``dc`` they leave 1 MWh unserved (1,000 ¥ +
+    100·1.0 + 110·1.0 = 1,210 ¥); apart, each site runs 1 MW then 0.5 MW: dc
+    100·(0.2 + 0.8) + 110·(0.2 + 0.4) = 166 ¥, dc2 at PUE 1.2: 199.2 ¥, 365.2 ¥ in
+    all, the optimum.
+    """
+    raw = tiny_instance(**{"workloads[0].energy_mwh": 1.5, "workloads[0].max_mw": 1.5})
+    raw["datacenters"][0]["racks"] = 400
+    raw["datacenters"].append({**raw["datacenters"][0], "id": "dc2", "pue": [1.2, 1.2]})
+    raw["grid"]["import_price"] = [100.0, 110.0]
+    raw["workloads"][0].update(datacenters=["dc", "dc2"], max_datacenters=1)
+    raw["workloads"].append({**raw["workloads"][0], "id": "job2", "max_mw": 1.0})
+    return raw
+
+
+def together_plan(cols: Columns, m) -> tuple[float, np.ndarray]:
+    """Both jobs held in ``dc``: the 1,210 ¥ plan, every column's value."""
+    cols.fix(
+        {cols.column(data): float(d == "dc") for (_j, d), data in m.placement_assigned.items()}
+    )
+    values = cols.run(60.0, mip_rel_gap=0.0)
+    cols.restore()
+    cols.h.clearSolver()
+    assert values is not None
+    return cols.objective, cols.rounded(values)
+
+
+def test_the_neighbourhoods_hold_the_sites_then_one_job_free_then_windows() -> None:
+    raw = tiny_instance(steps=8, **{"workloads[0].max_datacenters": 1, "workloads[0].min_mw": 0.1})
+    raw["datacenters"].append({**raw["datacenters"][0], "id": "dc2"})
+    raw["workloads"][0]["datacenters"] = ["dc", "dc2"]
+    raw["workloads"].append({**raw["workloads"][0], "id": "job2"})
+    inst = validate(raw)
+    m = build_model(inst, build_sets(inst))
+    cols = Columns(load_model(m))
+    site = {key: cols.column(data) for key, data in m.placement_assigned.items()}
+    block = {key: cols.column(data) for key, data in m.dc_blocks_on.items()}
+    on = {key: cols.column(data) for key, data in m.placement_on.items()}
+    hoods = helper.neighbourhoods(m, cols, seed=0, window_steps=3)
+    first = next(hoods)
+    assert set(first.held) == set(site.values())
+    assert set(next(hoods).held) == {site["job2", "dc"], site["job2", "dc2"]}  # job's free
+    assert set(next(hoods).held) == {site["job", "dc"], site["job", "dc2"]}  # job2's free
+    for _ in range(5):
+        hood = next(hoods)
+        free_steps = {t for (_d, t), c in block.items() if c not in hood.held}
+        assert len(free_steps) == 3 and max(free_steps) - min(free_steps) == 2
+        expected = {c for (_d, t), c in block.items() if t not in free_steps}
+        expected |= {c for (_j, t), c in on.items() if t not in free_steps}
+        expected |= set(site.values())
+        assert set(hood.held) == expected
+
+
+def test_the_helper_improves_the_plan_it_is_told_and_sends_it() -> None:
+    # Run in this process for 5 s: told the 1,210 ¥ plan, holding one job's sites and
+    # freeing the other's finds the 365.2 ¥ optimum, and it is sent.
+    inst = validate(held_pair())
+    m = build_model(inst, build_sets(inst))
+    cols = Columns(load_model(m))
+    plans: queue.Queue = queue.Queue()
+    incumbents: queue.Queue = queue.Queue()
+    incumbents.put(together_plan(cols, m))
+    fingerprint = helper._fingerprint(cols)
+    helper._help(inst, SolveOptions(time_limit_s=5.0), fingerprint, plans, incumbents)
+    sent = []
+    while not plans.empty():
+        kind, objective, _plan, found_by = plans.get()
+        assert kind == "plan"
+        assert found_by in ("the sites held", "one job's sites free")
+        sent.append(objective)
+    assert sent and min(sent) == pytest.approx(365.2, rel=1e-9)
+    assert sent == sorted(sent, reverse=True)  # each plan cheaper than the one before
+
+
+def test_a_helper_whose_model_differs_says_so_and_sends_no_plan() -> None:
+    inst = validate(held_pair())
+    plans: queue.Queue = queue.Queue()
+    incumbents: queue.Queue = queue.Queue()
+    helper._help(inst, SolveOptions(time_limit_s=5.0), (0, 0.0), plans, incumbents)
+    assert plans.get_nowait() == ("error", "the helper's model differs from the search's")
+    assert plans.empty()
+
+
+def test_the_search_takes_the_helpers_cheaper_plan() -> None:
+    # A real helper process, told the 1,210 ¥ plan. The search is held to its root
+    # without heuristics (one node), where alone it ends dearer than the optimum; with
+    # the helper's plan offered after its setup, it returns the 365.2 ¥ optimum.
+    inst = validate(held_pair())
+    crippled = {
+        "mip_max_nodes": 1,
+        "mip_heuristic_effort": 0.0,
+        "mip_heuristic_run_feasibility_jump": False,
+        "mip_heuristic_run_rins": False,
+        "mip_heuristic_run_rens": False,
+        "mip_heuristic_run_root_reduced_cost": False,
+        "presolve": "off",
+        "output_flag": False,
+    }
+
+    def search(h: highspy.Highs) -> float:
+        for name, value in crippled.items():
+            h.setOptionValue(name, value)
+        h.run()
+        info = h.getInfo()
+        feasible = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+        return info.objective_function_value if feasible else float("inf")
+
+    m = build_model(inst, build_sets(inst))
+    opt = load_model(m)
+    alone = search(opt._solver_model)
+    assert alone > 365.2 + 1e-6
+
+    m = build_model(inst, build_sets(inst))
+    opt = load_model(m)
+    cols = Columns(opt)
+    told = together_plan(cols, m)
+    assistant = helper.Helper(inst, SolveOptions(helper=True), opt)
+    try:
+        assistant.tell(*told)
+        deadline = time.monotonic() + FIRST_PLAN_WAIT_S
+        while (assistant.best is None or assistant.best[0] > 365.2 + 1e-6) and (
+            time.monotonic() < deadline
+        ):
+            assistant._drain()
+            time.sleep(0.1)
+        assert assistant.best is not None and assistant.best[0] == pytest.approx(365.2)
+        assert search(opt._solver_model) == pytest.approx(365.2, rel=1e-9)
+        assert assistant.offered == 1
+    finally:
+        figures = assistant.close()
+    assert figures["helper_plans_offered"] == 1
+    assert figures["helper_best_objective"] == pytest.approx(365.2)
+    assert not assistant_alive()
+
+
+def assistant_alive() -> bool:
+    return any(p.is_alive() for p in mp.active_children())
+
+
+def test_a_solve_with_a_helper_keeps_the_examples_optimum_and_leaves_no_process() -> None:
+    inst = load_instance(EXAMPLES / "small-11" / "instance.json")
+    solution = solve_instance(inst, SolveOptions(helper=True))
+    expected = json.loads((EXAMPLES / "small-11" / "expected.json").read_text())
+    low, high = objective_tolerance(expected)
+    assert low <= solution.objective <= high
+    assert "helper_plans" in solution.extra
+    assert not assistant_alive()
+
+
+def _wanted_in_a_daemon(results: mp.Queue) -> None:
+    inst = validate(held_pair())
+    m = build_model(inst, build_sets(inst))
+    results.put(helper.wanted(SolveOptions(helper=True), inst, load_model(m), m))
+
+
+def test_when_a_solve_gets_a_helper() -> None:
+    raw = held_pair()
+    inst = validate(raw)
+    m = build_model(inst, build_sets(inst))
+    opt = load_model(m)
+    assert helper.wanted(SolveOptions(helper=True), inst, opt, m)
+    assert not helper.wanted(SolveOptions(helper=False), inst, opt, m)
+    assert not helper.wanted(SolveOptions(helper=True, portfolio=2), inst, opt, m)
+    plan = ({"dc": np.ones(2), "dc2": np.ones(2)}, {})
+    assert not helper.wanted(SolveOptions(helper=True, start_plan=plan), inst, opt, m)
+    # By default not for a model of a few integers, whose search ends before a helper starts.
+    assert not helper.wanted(SolveOptions(), inst, opt, m)
+    m.dc_blocks_on["dc", 0].fix(1)  # a plan's first stage evaluated
+    assert not helper.wanted(SolveOptions(helper=True), inst, opt, m)
+    results = SOLVER_PROCESSES.Queue()
+    daemon = SOLVER_PROCESSES.Process(target=_wanted_in_a_daemon, args=(results,), daemon=True)
+    daemon.start()
+    assert results.get(timeout=FIRST_PLAN_WAIT_S) is False
+    daemon.join()
