@@ -74,6 +74,23 @@ def tiny_instance(steps: int = 2, **overrides: Any) -> dict:
     return raw
 
 
+def held_pair() -> dict:
+    """Two sites of one 1 MW block (dc2 at PUE 1.2), two 1.5 MWh jobs each held to one site.
+
+    The grid costs 100 then 110 ¥/MWh. Together in ``dc`` they leave 1 MWh unserved (1,000 ¥ +
+    100·1.0 + 110·1.0 = 1,210 ¥); apart, each site runs 1 MW then 0.5 MW: dc
+    100·(0.2 + 0.8) + 110·(0.2 + 0.4) = 166 ¥, dc2 at PUE 1.2: 199.2 ¥, 365.2 ¥ in
+    all, the optimum.
+    """
+    raw = tiny_instance(**{"workloads[0].energy_mwh": 1.5, "workloads[0].max_mw": 1.5})
+    raw["datacenters"][0]["racks"] = 400
+    raw["datacenters"].append({**raw["datacenters"][0], "id": "dc2", "pue": [1.2, 1.2]})
+    raw["grid"]["import_price"] = [100.0, 110.0]
+    raw["workloads"][0].update(datacenters=["dc", "dc2"], max_datacenters=1)
+    raw["workloads"].append({**raw["workloads"][0], "id": "job2", "max_mw": 1.0})
+    return raw
+
+
 def set_path(raw: dict, path: str, value: Any) -> None:
     """Set ``a.b[0].c``-style paths; ``value`` of ``DELETE`` removes the key."""
     keys = path.replace("]", "").replace("[", ".").split(".")

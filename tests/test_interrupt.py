@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,18 +81,30 @@ def wait_for_incumbent(proc: subprocess.Popen, lines: queue.Queue, timeout: floa
     pytest.fail(f"no incumbent logged within {timeout} s:\n{''.join(seen[-30:])}")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_signal_stops_the_solve_and_publishes_the_best_plan(tmp_path, signum):
-    out = tmp_path / "plan"
-    proc, lines = start_solve(out)
+def signal_at_incumbent(
+    proc: subprocess.Popen,
+    lines: queue.Queue,
+    signum: int,
+    on_incumbent: Callable[[], None] | None = None,
+) -> int:
+    """Send ``signum`` once the log shows an incumbent; the exit code (a hung process is killed)."""
     try:
         wait_for_incumbent(proc, lines)
+        if on_incumbent is not None:
+            on_incumbent()
         proc.send_signal(signum)
-        code = proc.wait(timeout=60)
+        return proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_stops_the_solve_and_publishes_the_best_plan(tmp_path, signum):
+    out = tmp_path / "plan"
+    proc, lines = start_solve(out)
+    code = signal_at_incumbent(proc, lines, signum)
     stderr = []
     while (line := lines.get(timeout=10)) is not None:
         stderr.append(line)
@@ -115,14 +128,8 @@ def test_signal_to_a_portfolio_stops_every_search_and_publishes_the_best_plan(tm
     # on to its two searches, which each return their best plan.
     out = tmp_path / "plan"
     proc, lines = start_solve(out, "--portfolio", "2")
-    try:
-        wait_for_incumbent(proc, lines)  # seed 0 logs; the parent is not in the B&B
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    # Seed 0 logs the incumbent; the parent is not in the B&B.
+    code = signal_at_incumbent(proc, lines, signal.SIGTERM)
     stdout = proc.stdout.read()
     assert code == 0, stdout
     assert stdout.startswith("interrupted: objective ")
@@ -163,16 +170,11 @@ def test_signal_to_a_solve_with_a_helper_publishes_the_plan_and_ends_the_helper(
     # process by tests/models/dispatch/test_helper.py.)
     out = tmp_path / "plan"
     proc, lines = start_solve(out, "--helper", "on")
-    try:
-        wait_for_incumbent(proc, lines)
-        children = _spawned(proc.pid)
-        assert len(children) == 1, "the solve started no helper process"
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    children: list[int] = []
+    code = signal_at_incumbent(
+        proc, lines, signal.SIGTERM, lambda: children.extend(_spawned(proc.pid))
+    )
+    assert len(children) == 1, "the solve started no helper process"
     stdout = proc.stdout.read()
     assert code == 0, stdout
     assert stdout.startswith("interrupted: objective ")

@@ -113,6 +113,17 @@ class Columns:
         """``{index: value}`` of ``var`` in a run's ``solution``."""
         return {key: float(solution[self.column(data)]) for key, data in var.items()}
 
+    def load(self, values: np.ndarray, m: pyo.ConcreteModel) -> None:
+        """Give each variable of ``m`` its column's value in ``values``.
+
+        As Pyomo loads the search's own plan: a plan found by another run of the same
+        model (the helper's) is read from the variables like the search's.
+        """
+        for data in m.component_data_objects(pyo.Var, descend_into=True):
+            column = self.index.get(id(data))
+            if column is not None:
+                data.set_value(float(values[column]), skip_validation=True)
+
     def rounded(self, values: np.ndarray) -> np.ndarray:
         """``values`` with every integer column on its integer.
 

@@ -249,6 +249,17 @@ class Helper:
             self.best_offered = True
             self.offered += 1
 
+    def cheaper(self, objective: float) -> tuple[float, np.ndarray] | None:
+        """The helper's best plan if it is cheaper than ``objective`` (the search's, at its end).
+
+        HiGHS asks for plans only at points of its search, and a root whose cut rounds
+        last the whole time limit asks for none after them: a plan the helper found
+        then would be lost. Call after ``close``, which collects the last plans.
+        """
+        if self.best is None or self.best[0] >= objective - 1e-9 * max(1.0, abs(objective)):
+            return None
+        return self.best
+
     def tell(self, objective: float, plan: np.ndarray) -> None:
         """The search has ``plan``: the helper searches around it from now on."""
         self.incumbents.put((objective, plan))

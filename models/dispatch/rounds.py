@@ -29,6 +29,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from models.dispatch import helper, highs, start, storage, tightening
 from models.dispatch.build import build_model
+from models.dispatch.columns import Columns
 from models.dispatch.diagnose import NoFeasiblePlanError, find_causes
 from models.dispatch.options import SolveOptions
 from models.dispatch.sets import build_sets
@@ -114,9 +115,12 @@ def _solve_rounds(
         while True:
             rounds += 1
             res = highs.run(opt, m, options, highs.remaining(options, started), log)
+            late = None
             if assistant is not None and rounds == 1:
                 # Its plans are of this model: a further round adds columns.
                 extra = assistant.close(log)
+                if res.incumbent_objective is not None:
+                    late = assistant.cheaper(res.incumbent_objective)
             tc = res.termination_condition
             interrupted = highs.interrupted(opt)
             if tc in (
@@ -144,7 +148,17 @@ def _solve_rounds(
             if res.objective_bound is not None:
                 # Each round solves a relaxation of the next one, so every round's bound is valid.
                 highs_bound = max(highs_bound, res.objective_bound)
-            res.solution_loader.load_vars()
+            objective = float(res.incumbent_objective)
+            if late is None:
+                res.solution_loader.load_vars()
+            else:
+                log.write(
+                    f"{helper.HELPER_MARK} its plan of {late[0]:.6f} came after the search's"
+                    f" last call for one; returned in place of the search's {objective:.6f}\n"
+                )
+                objective = late[0]
+                Columns(opt).load(late[1], m)
+                extra["helper_plan_returned"] = True
             values = read_solution(m)
             clash = simultaneous_steps(values)
             out_of_time = highs.remaining(options, started) == 0.0
@@ -154,6 +168,7 @@ def _solve_rounds(
                 stop.allowed = len(stop.signals)  # the repair is short; a further signal stops it
                 interrupted = interrupted or stop.requested
                 res, values, repaired = _repair_exclusion(opt, m, inst, values, options, log)
+                objective = float(res.incumbent_objective)
                 tc = TerminationCondition.maxTimeLimit
                 keys.update(dict.fromkeys(repaired))
                 break
@@ -162,7 +177,6 @@ def _solve_rounds(
             storage.add_exclusion(m, inst, new)
             keys.update(dict.fromkeys(new))
             tightening.drop_power_share(m, pairs)
-        objective = float(res.incumbent_objective)
         bound = reported_bound(objective, highs_bound)
         return Solution(
             status="interrupted" if interrupted else highs.status(tc),

@@ -22,7 +22,7 @@ from models.dispatch.start import (
     wanted,
 )
 from models.instance import load_instance, validate
-from tests.conftest import EXAMPLES, tiny_instance
+from tests.conftest import EXAMPLES, held_pair, tiny_instance
 
 
 def two_sites(racks2: int) -> dict:
@@ -89,13 +89,7 @@ def test_the_start_dives_for_the_sites_of_held_jobs() -> None:
     # largest share of the relaxation put them. Apart, each site runs 1 MW then 0.5 MW:
     # dc 100·(0.2 + 0.8) + 110·(0.2 + 0.4) = 166 ¥, dc2 1.2 · 166 = 199.2 ¥, 365.2 ¥ in
     # all, the optimum; the dive fixes one job's site and solves again, so the other moves.
-    raw = tiny_instance(**{"workloads[0].energy_mwh": 1.5, "workloads[0].max_mw": 1.5})
-    raw["datacenters"][0]["racks"] = 400
-    raw["datacenters"].append({**raw["datacenters"][0], "id": "dc2", "pue": [1.2, 1.2]})
-    raw["grid"]["import_price"] = [100.0, 110.0]
-    raw["workloads"][0].update(datacenters=["dc", "dc2"], max_datacenters=1)
-    raw["workloads"].append({**raw["workloads"][0], "id": "job2", "max_mw": 1.0})
-    assert_the_start_is_the_optimum(raw, 365.2)
+    assert_the_start_is_the_optimum(held_pair(), 365.2)
 
 
 @pytest.mark.parametrize("on_off", [False, True])
