@@ -186,6 +186,7 @@ def raw_instance(case: str, rules: str) -> dict:
 
 def run_case(args: argparse.Namespace) -> dict:
     """Build and solve one case in this process; the figures of one run."""
+    from models.cli import AUTO_ON_OFF
     from models.dispatch.options import DEFAULT_HIGHS_OPTIONS, SolveOptions
     from models.dispatch.solve import solve_instance
     from models.dispatch.start import START_MARK
@@ -206,8 +207,8 @@ def run_case(args: argparse.Namespace) -> dict:
         threads=args.threads,
         tightenings=DEFAULT_TIGHTENINGS if args.tightenings is None else tuple(args.tightenings),
         highs_options=(*DEFAULT_HIGHS_OPTIONS, ("random_seed", args.seed), *extra),
-        start={"auto": None, "on": True, "off": False}[args.start],
-        helper={"auto": None, "on": True, "off": False}[args.helper],
+        start=AUTO_ON_OFF[args.start],
+        helper=AUTO_ON_OFF[args.helper],
     )
     sol = solve_instance(inst, options)
     if args.logs:
@@ -288,7 +289,7 @@ def main() -> None:
         "--helper",
         choices=("auto", "on", "off"),
         default="auto",
-        help="a helper process on the other core (models.dispatch.helper); auto: with rules",
+        help="a helper process on the other core (models.dispatch.helper); auto: 1,000 integers",
     )
     parser.add_argument("--json", type=Path, help="append every run as a JSON line here")
     parser.add_argument("--logs", type=Path, help="write each run's HiGHS log to this folder")

@@ -22,8 +22,8 @@ from models.instance import InstanceError, load_instance
 from models.plan import plan_tables, write_plan
 
 EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE = 0, 2, 3
-# ``suandian solve --helper``: SolveOptions.helper (None: by the rule of models.dispatch.helper).
-HELPER_CHOICES = {"auto": None, "on": True, "off": False}
+# A switch of SolveOptions that is None by default (decided by the model's own rule).
+AUTO_ON_OFF = {"auto": None, "on": True, "off": False}
 
 
 def _error(message: str) -> None:
@@ -71,7 +71,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         threads=args.threads,
         log=not args.quiet,
         portfolio=args.portfolio,
-        helper=HELPER_CHOICES[args.helper],
+        helper=AUTO_ON_OFF[args.helper],
     )
     try:
         solution = solve_instance(inst, options)
@@ -166,10 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     solve.add_argument(
         "--helper",
-        choices=tuple(HELPER_CHOICES),
+        choices=tuple(AUTO_ON_OFF),
         default="auto",
         help="a second process that hands the search cheaper plans (default auto: on two"
-        " cores or more, for a model with placement rules)",
+        " cores or more, for a model of 1,000 integers or more)",
     )
     solve.add_argument("--quiet", action="store_true", help="do not show the solver log")
     solve.set_defaults(func=cmd_solve)

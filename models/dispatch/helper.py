@@ -40,7 +40,6 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from models.dispatch import start
 from models.dispatch.build import build_model
 from models.dispatch.columns import Columns
 from models.dispatch.highs import SOLVER_PROCESSES, load_model
@@ -64,8 +63,10 @@ WAIT_S = 0.5
 HELPER_MARK = "Suandian helper:"
 # By default a helper only for a model with this many integer columns or more: starting
 # one takes seconds (a fresh process, its imports and model), which a small model's
-# whole search does not last (the generated days have about 2,000).
-HELPER_MIN_INTEGERS = 500
+# whole search does not last. The generated days have about 2,000 and large-14 1,056
+# (median of three seeds to 1e-4 23.9 s with a helper, 26.8 s without); medium-12 has
+# 576 and proves its gap at the root in about 10 s either way.
+HELPER_MIN_INTEGERS = 1000
 
 
 @dataclass(frozen=True)
@@ -324,8 +325,9 @@ def wanted(options: SolveOptions, inst: Instance, opt: Highs, m: pyo.ConcreteMod
     start from (an intraday revision, whose start is that plan), for a model with
     fixed variables (a plan's first stage evaluated: the helper's model has none), or
     in a daemonic process, which may not start one. By default only on a machine
-    of two cores or more, where the start is wanted too (placement rules), for a
-    model of ``HELPER_MIN_INTEGERS`` integer columns or more.
+    of two cores or more, for a model of ``HELPER_MIN_INTEGERS`` integer columns or
+    more: with placement rules or without (the v1 days, whose gap at 120 s is the
+    plan's more than the bound's, gain the most).
     """
     if options.helper is False or options.portfolio > 1 or options.start_plan is not None:
         return False
@@ -336,9 +338,5 @@ def wanted(options: SolveOptions, inst: Instance, opt: Highs, m: pyo.ConcreteMod
     if options.helper is None:
         kinds = np.array(opt._solver_model.getLp().integrality_)
         integers = int(np.count_nonzero(kinds == highspy.HighsVarType.kInteger))
-        return (
-            (os.cpu_count() or 1) >= 2
-            and start.wanted(options, inst)
-            and integers >= HELPER_MIN_INTEGERS
-        )
+        return (os.cpu_count() or 1) >= 2 and integers >= HELPER_MIN_INTEGERS
     return True

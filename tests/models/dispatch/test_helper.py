@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import os
 import queue
 import time
 
@@ -208,6 +209,13 @@ def test_when_a_solve_gets_a_helper() -> None:
     assert not helper.wanted(SolveOptions(helper=True, start_plan=plan), inst, opt, m)
     # By default not for a model of a few integers, whose search ends before a helper starts.
     assert not helper.wanted(SolveOptions(), inst, opt, m)
+    # By default for a model of 1,000 integers or more, with placement rules or without
+    # (large-14 has 11 data centres × 96 steps of blocks, medium-12 6 × 96), on two cores.
+    two_cores = (os.cpu_count() or 1) >= 2
+    for name, expected in (("large-14", two_cores), ("medium-12", False)):
+        example = load_instance(EXAMPLES / name / "instance.json")
+        em = build_model(example, build_sets(example))
+        assert helper.wanted(SolveOptions(), example, load_model(em), em) is expected, name
     m.dc_blocks_on["dc", 0].fix(1)  # a plan's first stage evaluated
     assert not helper.wanted(SolveOptions(helper=True), inst, opt, m)
     results = SOLVER_PROCESSES.Queue()
