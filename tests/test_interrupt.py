@@ -163,6 +163,14 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
+def _still_running(pids: list[int], within: float) -> list[int]:
+    """Those of ``pids`` still running after waiting up to ``within`` seconds for them to end."""
+    deadline = time.monotonic() + within
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [pid for pid in pids if _running(pid)]
+
+
 def test_signal_to_a_solve_with_a_helper_publishes_the_plan_and_ends_the_helper(tmp_path):
     # Only the solve is signalled (as by Dagster's SIGTERM), not its helper process: the
     # solve still stops cleanly with its best plan, and the helper does not outlive it.
@@ -179,7 +187,20 @@ def test_signal_to_a_solve_with_a_helper_publishes_the_plan_and_ends_the_helper(
     assert code == 0, stdout
     assert stdout.startswith("interrupted: objective ")
     assert read_plan(out).summary["status"] == "interrupted"
-    deadline = time.monotonic() + 10
-    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [pid for pid in children if _running(pid)]
+    assert _still_running(children, within=10.0) == []
+
+
+def test_a_helper_whose_solve_is_killed_ends_by_itself(tmp_path):
+    # SIGKILL gives the solve no chance to stop its helper (no time limit either): the
+    # helper sees that its parent is gone and ends; its plans are no longer read.
+    out = tmp_path / "plan"
+    proc, lines = start_solve(out, "--helper", "on")
+    children: list[int] = []
+    code = signal_at_incumbent(
+        proc, lines, signal.SIGKILL, lambda: children.extend(_spawned(proc.pid))
+    )
+    assert code == -signal.SIGKILL
+    assert len(children) == 1, "the solve started no helper process"
+    # It may still be importing and building its model when its parent dies.
+    assert _still_running(children, within=60.0) == []
+    assert not out.exists()

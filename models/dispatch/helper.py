@@ -119,10 +119,14 @@ def _help(
     fingerprint: tuple[int, float],
     plans: queue_module.Queue,
     incumbents: queue_module.Queue,
+    parent: int,
 ) -> None:
     """The helper process: neighbourhoods of the best plan known, until its time is up.
 
-    Without a time limit it runs until the search kills it (``Helper.close``).
+    Without a time limit it runs until the search kills it (``Helper.close``), or until
+    the search's process ``parent`` is gone without doing so (killed by SIGKILL, say):
+    an orphan is handed to another parent, which the helper sees and ends. The pid
+    comes from the search, since it may be gone before the helper has imported anything.
     """
     # Ctrl-C at a terminal reaches the whole process group; the search stops the helper.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -138,6 +142,8 @@ def _help(
         h.setOptionValue("threads", 1)
 
         def stopped() -> bool:
+            if os.getppid() != parent:
+                return True
             return deadline is not None and time.monotonic() > deadline
 
         def interrupt(event) -> None:
@@ -168,6 +174,10 @@ def _help(
                 break
     except Exception as exc:  # the search goes on without the helper; it reports why
         plans.put(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        if os.getppid() != parent:
+            # Nobody reads the plans any more: the exit must not wait to write them.
+            plans.cancel_join_thread()
 
 
 def _newest(
@@ -208,7 +218,7 @@ class Helper:
         sent = replace(options, log_stream=None, log=False, threads=1)
         self.proc = SOLVER_PROCESSES.Process(
             target=_help,
-            args=(inst, sent, _fingerprint(cols), self.plans, self.incumbents),
+            args=(inst, sent, _fingerprint(cols), self.plans, self.incumbents, os.getpid()),
             daemon=True,
         )
         self.proc.start()

@@ -75,7 +75,7 @@ def test_the_helper_improves_the_plan_it_is_told_and_sends_it() -> None:
     incumbents: queue.Queue = queue.Queue()
     incumbents.put(together_plan(cols, m))
     fingerprint = helper._fingerprint(cols)
-    helper._help(inst, SolveOptions(time_limit_s=5.0), fingerprint, plans, incumbents)
+    helper._help(inst, SolveOptions(time_limit_s=5.0), fingerprint, plans, incumbents, os.getppid())
     sent = []
     while not plans.empty():
         kind, objective, _plan, found_by = plans.get()
@@ -90,7 +90,7 @@ def test_a_helper_whose_model_differs_says_so_and_sends_no_plan() -> None:
     inst = validate(held_pair())
     plans: queue.Queue = queue.Queue()
     incumbents: queue.Queue = queue.Queue()
-    helper._help(inst, SolveOptions(time_limit_s=5.0), (0, 0.0), plans, incumbents)
+    helper._help(inst, SolveOptions(time_limit_s=5.0), (0, 0.0), plans, incumbents, os.getppid())
     assert plans.get_nowait() == ("error", "the helper's model differs from the search's")
     assert plans.empty()
 
