@@ -186,8 +186,7 @@ def raw_instance(case: str, rules: str) -> dict:
 
 def run_case(args: argparse.Namespace) -> dict:
     """Build and solve one case in this process; the figures of one run."""
-    from models.cli import AUTO_ON_OFF
-    from models.dispatch.options import DEFAULT_HIGHS_OPTIONS, SolveOptions
+    from models.dispatch.options import AUTO_ON_OFF, DEFAULT_HIGHS_OPTIONS, SolveOptions
     from models.dispatch.solve import solve_instance
     from models.dispatch.start import START_MARK
     from models.dispatch.tightening import DEFAULT_TIGHTENINGS

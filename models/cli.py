@@ -16,14 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from models.dispatch.diagnose import NoFeasiblePlanError
-from models.dispatch.options import DEFAULT_MIP_REL_GAP, SolveOptions
+from models.dispatch.options import AUTO_ON_OFF, DEFAULT_MIP_REL_GAP, SolveOptions
 from models.dispatch.solve import solve_instance
 from models.instance import InstanceError, load_instance
 from models.plan import plan_tables, write_plan
 
 EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE = 0, 2, 3
-# A switch of SolveOptions that is None by default (decided by the model's own rule).
-AUTO_ON_OFF = {"auto": None, "on": True, "off": False}
 
 
 def _error(message: str) -> None:

@@ -27,6 +27,10 @@ DEFAULT_HIGHS_OPTIONS: tuple[tuple[str, object], ...] = (("mip_heuristic_run_ren
 # unless a profile below names another.
 DEFAULT_MIP_REL_GAP = 1e-4
 
+# How a setting of a switch that is ``None`` by default (``SolveOptions.start``,
+# ``SolveOptions.helper``: decided by the model's own rule) is written by a user.
+AUTO_ON_OFF: dict[str, bool | None] = {"auto": None, "on": True, "off": False}
+
 
 @dataclass(frozen=True)
 class SolveOptions:

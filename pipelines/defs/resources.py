@@ -21,6 +21,7 @@ import dagster as dg
 from pydantic import Field
 
 from models.dispatch import (
+    AUTO_ON_OFF,
     DAILY_PLAN,
     DEFAULT_HIGHS_OPTIONS,
     EVALUATION,
@@ -93,6 +94,10 @@ class SolverSettings(dg.ConfigurableResource):
     ``{mip_max_nodes: 500}`` or ``{mip_max_improving_sols: 1}``: limits that stop
     the search at the same point on any machine, unlike the wall-clock limit. A
     search stopped by such a limit publishes its best plan like a time-out.
+    ``helper`` (``auto``, ``on``, ``off``) is ``SolveOptions.helper`` for the day's
+    solve; in ``auto`` a backfill's runs get none, since they share the machine's
+    cores between them (two solver slots in ``dagster_home/dagster.yaml``), while a
+    day's own run (nightly, or a dispatcher's) has the machine to itself.
     """
 
     time_limit_s: int = _seconds(DAILY_PLAN.time_limit_s)
@@ -101,15 +106,25 @@ class SolverSettings(dg.ConfigurableResource):
     evaluation_time_limit_s: int = _seconds(EVALUATION.time_limit_s)
     evaluation_mip_rel_gap: float = EVALUATION.mip_rel_gap
     highs_options: dict[str, Any] = Field(default_factory=dict)
+    helper: str = "auto"
 
-    def options(self, log: bool = False) -> SolveOptions:
-        """The day's solve: these limits as ``models.dispatch.options.SolveOptions``."""
+    def options(self, log: bool = False, backfill: bool = False) -> SolveOptions:
+        """The day's solve: these limits as ``models.dispatch.options.SolveOptions``.
+
+        ``backfill``: the run is one of a backfill's.
+        """
+        if self.helper not in AUTO_ON_OFF:
+            raise ValueError(
+                f"resources.solver.helper={self.helper!r}: expected one of {', '.join(AUTO_ON_OFF)}"
+            )
+        helper = AUTO_ON_OFF[self.helper]
         return SolveOptions(
             time_limit_s=_limit(self.time_limit_s),
             mip_rel_gap=self.mip_rel_gap,
             threads=self.threads or None,
             log=log,
             highs_options=tuple({**dict(DEFAULT_HIGHS_OPTIONS), **self.highs_options}.items()),
+            helper=False if helper is None and backfill else helper,
         )
 
     def evaluation_options(self) -> SolveOptions:

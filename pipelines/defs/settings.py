@@ -51,6 +51,7 @@ RUN_VARIABLES: dict[str, tuple[str, str]] = {
     "SUANDIAN_TIME_LIMIT_S": ("solver", "time_limit_s"),
     "SUANDIAN_MIP_GAP": ("solver", "mip_rel_gap"),
     "SUANDIAN_THREADS": ("solver", "threads"),
+    "SUANDIAN_HELPER": ("solver", "helper"),
     "SUANDIAN_EVAL_TIME_LIMIT_S": ("solver", "evaluation_time_limit_s"),
     "SUANDIAN_EVAL_MIP_GAP": ("solver", "evaluation_mip_rel_gap"),
     "SUANDIAN_RUNS_DIR": ("publisher", "runs_dir"),

@@ -82,6 +82,7 @@ def test_cli_backfill_three_days(tmp_path):
                 time.sleep(3)
             failures = [
                 f"{r.tags.get('dagster/partition')}: {event.message}"
+                f" {event.dagster_event.step_failure_data.error.to_string()}"
                 for r in records
                 if r.status != dg.DagsterRunStatus.SUCCESS
                 for event in instance.all_logs(r.run_id)

@@ -29,6 +29,7 @@ SOLVER_DEFAULTS = {
     "threads": 0,
     "evaluation_time_limit_s": 45,
     "evaluation_mip_rel_gap": 1e-4,
+    "helper": "auto",
 }
 
 
@@ -90,6 +91,17 @@ def test_a_variable_is_read_when_the_run_starts_and_the_launchpad_names_it(clean
     config = {"resources": {"solver": {"config": {"time_limit_s": 3}}}}
     assert dg.materialize([_probe(seen)], resources=resources, run_config=config).success
     assert seen[-1][0].time_limit_s == 3.0
+
+
+def test_a_backfills_solves_get_no_helper_unless_it_is_asked_for():
+    # auto: the model's own rule (None) for a day's run, none in a backfill, whose runs
+    # share the cores; on and off hold for both.
+    assert SolverSettings().options().helper is None
+    assert SolverSettings().options(backfill=True).helper is False
+    assert SolverSettings(helper="on").options(backfill=True).helper is True
+    assert SolverSettings(helper="off").options().helper is False
+    with pytest.raises(ValueError, match=r"resources.solver.helper='yes': expected one of auto"):
+        SolverSettings(helper="yes").options()
 
 
 def test_a_gap_variable_is_read_when_the_location_loads(clean_env):

@@ -25,6 +25,8 @@ from pipelines.defs.partitions import delivery_days
 from pipelines.defs.resources import Publisher, SolverSettings
 
 OWNERS = ["team:dispatch"]
+# The tag Dagster puts on every run of a backfill (its id).
+BACKFILL_TAG = "dagster/backfill"
 
 
 def plan_metadata(summary: dict[str, Any]) -> dict[str, Any]:
@@ -82,7 +84,7 @@ def dispatch_plan(
 
     day = context.partition_key
     instance = validate(dispatch_instance, f"dispatch_instance {day}")
-    options = solver.options()
+    options = solver.options(backfill=BACKFILL_TAG in context.run.tags)
     try:
         solution = solve_instance(instance, options)
     except NoFeasiblePlanError as exc:
