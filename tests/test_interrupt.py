@@ -171,18 +171,22 @@ def _still_running(pids: list[int], within: float) -> list[int]:
     return [pid for pid in pids if _running(pid)]
 
 
+def signal_a_solve_with_a_helper(out: Path, signum: int) -> tuple[subprocess.Popen, int, list[int]]:
+    """A solve with a helper sent ``signum`` at its first incumbent: it, its exit code, its helper."""
+    proc, lines = start_solve(out, "--helper", "on")
+    children: list[int] = []
+    code = signal_at_incumbent(proc, lines, signum, lambda: children.extend(_spawned(proc.pid)))
+    assert len(children) == 1, "the solve started no helper process"
+    return proc, code, children
+
+
 def test_signal_to_a_solve_with_a_helper_publishes_the_plan_and_ends_the_helper(tmp_path):
     # Only the solve is signalled (as by Dagster's SIGTERM), not its helper process: the
     # solve still stops cleanly with its best plan, and the helper does not outlive it.
     # (That the helper ends with the search, not only with the process, is checked in
     # process by tests/models/dispatch/test_helper.py.)
     out = tmp_path / "plan"
-    proc, lines = start_solve(out, "--helper", "on")
-    children: list[int] = []
-    code = signal_at_incumbent(
-        proc, lines, signal.SIGTERM, lambda: children.extend(_spawned(proc.pid))
-    )
-    assert len(children) == 1, "the solve started no helper process"
+    proc, code, children = signal_a_solve_with_a_helper(out, signal.SIGTERM)
     stdout = proc.stdout.read()
     assert code == 0, stdout
     assert stdout.startswith("interrupted: objective ")
@@ -194,13 +198,8 @@ def test_a_helper_whose_solve_is_killed_ends_by_itself(tmp_path):
     # SIGKILL gives the solve no chance to stop its helper (no time limit either): the
     # helper sees that its parent is gone and ends; its plans are no longer read.
     out = tmp_path / "plan"
-    proc, lines = start_solve(out, "--helper", "on")
-    children: list[int] = []
-    code = signal_at_incumbent(
-        proc, lines, signal.SIGKILL, lambda: children.extend(_spawned(proc.pid))
-    )
+    _proc, code, children = signal_a_solve_with_a_helper(out, signal.SIGKILL)
     assert code == -signal.SIGKILL
-    assert len(children) == 1, "the solve started no helper process"
     # It may still be importing and building its model when its parent dies.
     assert _still_running(children, within=60.0) == []
     assert not out.exists()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing as mp
 import os
 import queue
 import time
+from collections.abc import Iterator
 
 import highspy
 import numpy as np
@@ -124,6 +126,21 @@ def test_the_search_takes_the_helpers_cheaper_plan() -> None:
     alone = search(opt._solver_model)
     assert alone > 365.2 + 1e-6
 
+    with told_the_together_plan(inst) as (_m, cols, _told, assistant):
+        assert search(cols.h) == pytest.approx(365.2, rel=1e-9)
+        assert assistant.offered == 1
+    figures = assistant.close()  # closed already: the same figures again
+    assert figures["helper_plans_offered"] == 1
+    assert figures["helper_best_objective"] == pytest.approx(365.2)
+    assert not assistant_alive()
+
+
+@contextlib.contextmanager
+def told_the_together_plan(inst) -> Iterator[tuple]:
+    """A real helper of ``held_pair``'s model, told the 1,210 ¥ plan, once it has 365.2 ¥.
+
+    Yields the model, its columns, the plan told and the helper, closed on the way out.
+    """
     m = build_model(inst, build_sets(inst))
     opt = load_model(m)
     cols = Columns(opt)
@@ -132,13 +149,9 @@ def test_the_search_takes_the_helpers_cheaper_plan() -> None:
     try:
         assistant.tell(*told)
         wait_for_best(assistant, 365.2)
-        assert search(opt._solver_model) == pytest.approx(365.2, rel=1e-9)
-        assert assistant.offered == 1
+        yield m, cols, told, assistant
     finally:
-        figures = assistant.close()
-    assert figures["helper_plans_offered"] == 1
-    assert figures["helper_best_objective"] == pytest.approx(365.2)
-    assert not assistant_alive()
+        assistant.close()
 
 
 def wait_for_best(assistant: helper.Helper, objective: float) -> None:
@@ -157,21 +170,12 @@ def test_a_cheaper_plan_the_search_never_asked_for_is_returned_in_its_place() ->
     # helper's, as when its root's cut rounds last the whole limit. The helper's
     # plan is the cheaper, and loaded into the model's variables it is the hand-derived
     # optimum: each job in a site of its own, 365.2 ¥ by Pyomo's own sum of the costs.
-    inst = validate(held_pair())
-    m = build_model(inst, build_sets(inst))
-    opt = load_model(m)
-    cols = Columns(opt)
-    told = together_plan(cols, m)
-    assistant = helper.Helper(inst, SolveOptions(helper=True), opt)
-    try:
-        assistant.tell(*told)
-        wait_for_best(assistant, 365.2)
-    finally:
-        assistant.close()
-    assert assistant.cheaper(365.2) is None
-    late = assistant.cheaper(told[0])
-    assert late is not None
-    cols.load(late[1], m)
+    with told_the_together_plan(validate(held_pair())) as (m, cols, told, assistant):
+        assistant.close()  # the search has ended: the helper's last plans are collected
+        assert assistant.cheaper(365.2) is None
+        late = assistant.cheaper(told[0])
+        assert late is not None
+        cols.load(late[1], m)
     assert pyo.value(m.total_cost) == pytest.approx(365.2, rel=1e-9)
     sites = {j: d for (j, d), data in m.placement_assigned.items() if pyo.value(data) > 0.5}
     assert sorted(sites) == ["job", "job2"] and sites["job"] != sites["job2"]
