@@ -123,9 +123,12 @@ def solve_portfolio(inst: Instance, options: SolveOptions) -> Solution:
                     break
             was_stopped = stop.requested
     finally:
+        # Killed, not terminated: a search that caught SIGTERM stops cleanly and puts its
+        # plan on the queue, which nobody reads any more once a search has proved its
+        # plan optimal; its exit then waits for ever to write it, and so does our join.
         for proc in procs:
             if proc.is_alive():
-                proc.terminate()
+                proc.kill()
             proc.join()
     if not finished:
         raise InterruptedSolveError(interrupted[0])

@@ -102,10 +102,10 @@ def _solve_rounds(
     build_seconds += time.perf_counter() - t0
     started = time.perf_counter()
     log = io.StringIO()
+    first = start.hand_start(opt, m, inst, options, log) if start.wanted(options, inst) else None
+    # The helper starts after the start: its imports and model would slow the start's LPs,
+    # which have a quarter of the time limit, on a machine of two cores.
     with helper.helping(inst, options, opt, m) as assistant:
-        first = (
-            start.hand_start(opt, m, inst, options, log) if start.wanted(options, inst) else None
-        )
         if assistant is not None and first is not None:
             assistant.tell(*first)
         rounds = 0

@@ -47,6 +47,10 @@ START_GAP = 1e-2
 # start's time and its gap [s, relative].
 SETTLE_SECONDS = 15.0
 SETTLE_GAP = 1e-3
+# The LPs that make a plan of the placement (about 1 s for a day) run at least this
+# long, past the start's time if need be: without them there is no start, and the
+# search alone may find no plan in a short time limit on a busy machine [s].
+PLAN_LP_SECONDS = 5.0
 # The log line after the start's own HiGHS runs: the search proper follows it.
 START_MARK = "Suandian start handed to HiGHS, objective"
 
@@ -197,17 +201,22 @@ def _guided_start(
     # the first relaxation at three times the cluster in 2.1 s against simplex's 11.4 s.
     relaxed = cols.run(left(), solver="ipm")
     if relaxed is not None:
-        relaxed = _dived_sites(cols, m, inst, relaxed, left)
+        # The dive may take half of what is left: the LPs after it need their share, and
+        # without them there is no start at all (a busy machine, a short time limit).
+        share, dive_started = left() / 2, time.perf_counter()
+        relaxed = _dived_sites(
+            cols, m, inst, relaxed, lambda: share - (time.perf_counter() - dive_started)
+        )
         placement = guided_allocation(inst, cols.values(relaxed, m.workload_mw))
     else:
         placement = _flat_placement(inst, m.dispatch_sets)
     cols.fix(_placement_fixes(cols, m, *placement))
-    placed = cols.run(left())
+    placed = cols.run(max(left(), PLAN_LP_SECONDS))
     if placed is None:
         return None
     blocks = _rounded_blocks(cols, m, placed)
     cols.fix(blocks)
-    plan = cols.run(left())
+    plan = cols.run(max(left(), PLAN_LP_SECONDS))
     if plan is None:
         return None
     return _settled_blocks(cols, blocks, plan, min(left(), SETTLE_SECONDS))
