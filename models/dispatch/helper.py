@@ -107,9 +107,9 @@ def neighbourhoods(
         yield Neighbourhood("a window of steps free", tuple(held), WINDOW_SECONDS)
 
 
-def _fingerprint(cols: Columns) -> tuple[int, float]:
+def _fingerprint(h: highspy.Highs) -> tuple[int, float]:
     """Column count and a checksum of the costs: the helper's model is the search's."""
-    costs = np.array(cols.h.getLp().col_cost_)
+    costs = np.array(h.getLp().col_cost_)
     return len(costs), float(np.dot(costs, np.arange(1, len(costs) + 1)))
 
 
@@ -135,7 +135,7 @@ def _help(
         m = build_model(inst, build_sets(inst), tightenings=options.tightenings)
         opt = load_model(m)
         cols = Columns(opt)
-        if _fingerprint(cols) != fingerprint:
+        if _fingerprint(cols.h) != fingerprint:
             plans.put(("error", "the helper's model differs from the search's"))
             return
         h = cols.h
@@ -205,20 +205,19 @@ def _newest(
 class Helper:
     """The helper process seen from the search: its plans in, the search's plans out.
 
-    ``attach`` subscribes HiGHS's callbacks; ``close`` stops the helper and
-    unsubscribes. ``offered`` counts the plans handed to HiGHS.
+    Creating one starts the process and subscribes HiGHS's callbacks; ``close`` stops
+    the helper and unsubscribes. ``offered`` counts the plans handed to HiGHS.
     """
 
     def __init__(self, inst: Instance, options: SolveOptions, opt: Highs) -> None:
         self.h = opt._solver_model
-        cols = Columns(opt)
         self.plans = SOLVER_PROCESSES.Queue()
         self.incumbents = SOLVER_PROCESSES.Queue()
         # One thread: the search has the other core. A stream cannot go to another process.
         sent = replace(options, log_stream=None, log=False, threads=1)
         self.proc = SOLVER_PROCESSES.Process(
             target=_help,
-            args=(inst, sent, _fingerprint(cols), self.plans, self.incumbents, os.getpid()),
+            args=(inst, sent, _fingerprint(self.h), self.plans, self.incumbents, os.getpid()),
             daemon=True,
         )
         self.proc.start()

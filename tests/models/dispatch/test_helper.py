@@ -76,7 +76,7 @@ def test_the_helper_improves_the_plan_it_is_told_and_sends_it() -> None:
     plans: queue.Queue = queue.Queue()
     incumbents: queue.Queue = queue.Queue()
     incumbents.put(together_plan(cols, m))
-    fingerprint = helper._fingerprint(cols)
+    fingerprint = helper._fingerprint(cols.h)
     helper._help(inst, SolveOptions(time_limit_s=5.0), fingerprint, plans, incumbents, os.getppid())
     sent = []
     while not plans.empty():
