@@ -55,6 +55,7 @@ def test_the_neighbourhoods_hold_the_sites_then_one_job_free_then_windows() -> N
     hoods = helper.neighbourhoods(m, cols, seed=0, window_steps=3)
     first = next(hoods)
     assert set(first.held) == set(site.values())
+    assert first.seconds == helper.SITES_SECONDS  # two data centres: not a large cluster
     assert set(next(hoods).held) == {site["job2", "dc"], site["job2", "dc2"]}  # job's free
     assert set(next(hoods).held) == {site["job", "dc"], site["job", "dc2"]}  # job2's free
     for _ in range(5):
@@ -65,6 +66,16 @@ def test_the_neighbourhoods_hold_the_sites_then_one_job_free_then_windows() -> N
         expected |= {c for (_j, t), c in on.items() if t not in free_steps}
         expected |= set(site.values())
         assert set(hood.held) == expected
+
+
+def test_a_large_cluster_gives_the_sites_held_more_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two data centres count as a large cluster once the limit is one.
+    monkeypatch.setattr(helper, "LARGE_CLUSTER_DATACENTRES", 1)
+    inst = validate(held_pair())
+    m = build_model(inst, build_sets(inst))
+    first = next(helper.neighbourhoods(m, Columns(load_model(m)), seed=0))
+    assert first.kind == "the sites held"
+    assert first.seconds == helper.LARGE_SITES_SECONDS > helper.SITES_SECONDS
 
 
 def test_the_helper_improves_the_plan_it_is_told_and_sends_it() -> None:
