@@ -99,7 +99,7 @@ def neighbourhoods(
     sites = cols.columns(m.placement_assigned)
     held_jobs = sorted({j for j, _d in sites})
     if sites:
-        large = len({d for d, _t in blocks}) > LARGE_CLUSTER_DATACENTRES
+        large = len(m.dispatch_sets.DC) > LARGE_CLUSTER_DATACENTRES
         seconds = LARGE_SITES_SECONDS if large else SITES_SECONDS
         yield Neighbourhood("the sites held", tuple(sites.values()), seconds)
         for job in held_jobs:
@@ -144,10 +144,10 @@ def _help(
         m = build_model(inst, build_sets(inst), tightenings=options.tightenings)
         opt = load_model(m)
         cols = Columns(opt)
-        if _fingerprint(cols.h) != fingerprint:
+        h = cols.h
+        if _fingerprint(h) != fingerprint:
             plans.put(("error", "the helper's model differs from the search's"))
             return
-        h = cols.h
         h.setOptionValue("threads", 1)
 
         def stopped() -> bool:

@@ -187,15 +187,17 @@ def _rounded_blocks(cols: Columns, m: pyo.ConcreteModel, solution: np.ndarray) -
     return fixes
 
 
+def _countdown(seconds: float) -> Callable[[], float]:
+    """The seconds left of ``seconds`` from now, each time it is called."""
+    t0 = time.perf_counter()
+    return lambda: seconds - (time.perf_counter() - t0)
+
+
 def _guided_start(
     cols: Columns, m: pyo.ConcreteModel, inst: Instance, limit: float
 ) -> np.ndarray | None:
     """Relaxation, its placement, the relaxation under it, blocks rounded up: one warm LP chain."""
-    t0 = time.perf_counter()
-
-    def left() -> float:
-        return limit - (time.perf_counter() - t0)
-
+    left = _countdown(limit)
     cols.relax()
     # The interior point method, with crossover to a basis the next LPs start from, solved
     # the first relaxation at three times the cluster in 2.1 s against simplex's 11.4 s.
@@ -203,10 +205,7 @@ def _guided_start(
     if relaxed is not None:
         # The dive may take half of what is left: the LPs after it need their share, and
         # without them there is no start at all (a busy machine, a short time limit).
-        share, dive_started = left() / 2, time.perf_counter()
-        relaxed = _dived_sites(
-            cols, m, inst, relaxed, lambda: share - (time.perf_counter() - dive_started)
-        )
+        relaxed = _dived_sites(cols, m, inst, relaxed, _countdown(left() / 2))
         placement = guided_allocation(inst, cols.values(relaxed, m.workload_mw))
     else:
         placement = _flat_placement(inst, m.dispatch_sets)
