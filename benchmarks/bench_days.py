@@ -12,7 +12,8 @@ examples of ``data/examples``. ``48h:<day>`` is that day and the next as one
 --horizon-hours 48`` writes it). ``x2:<day>`` and ``x3:<day>`` are the day's
 instance with the fleet repeated two or three times (:func:`scaled`): 22 or 33
 data centres, 200,000 or 300,000 racks, twice or three times the jobs and the
-batteries, the grid connection and every plant's power multiplied.
+batteries, the grid connection and every plant's power multiplied. ``medium:<k>`` is
+medium-12 re-drawn with seed ``k`` (:func:`medium_like`): a medium day built like it.
 
 ``--rules`` chooses the placement rules of the generated days: ``default`` as
 ``data/qingyang.toml`` sets them (what the pipeline solves), ``v1`` with every
@@ -38,6 +39,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
+import random
 import re
 import resource
 import subprocess
@@ -48,7 +51,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "data" / "examples"
 DAYS = [f"2026-{month:02d}-15" for month in range(1, 13)]
-CASES = [*DAYS, "large-14", "medium-12", "48h:2026-07-15", "x2:2026-07-15", "x3:2026-07-15"]
+MEDIUM_DAYS = [f"medium:{k}" for k in range(1, 4)]
+CASES = [
+    *DAYS,
+    "large-14",
+    "medium-12",
+    *MEDIUM_DAYS,
+    "48h:2026-07-15",
+    "x2:2026-07-15",
+    "x3:2026-07-15",
+]
 
 # The B10 table of docs/data-sources.md, every rule on (``--rules full``).
 FULL_RULES = {
@@ -154,14 +166,77 @@ def scaled(raw: dict, copies: int) -> dict:
     return out
 
 
+def medium_like(raw: dict, k: int) -> dict:
+    """``raw`` (medium-12) re-drawn with seed ``k``: the same structure, other numbers.
+
+    The issue's other medium days are "built like medium-12", so these keep its
+    data centres, jobs, scenarios and battery, and draw every number around
+    medium-12's own. A data centre keeps its block size and its ramp and start-up
+    keys; its racks are re-drawn in whole blocks. The inflexible load and the PUE keep
+    their daily shape at another level. A job keeps its number of sites and its window's
+    length, but gets other sites, another start, and another energy, rate and penalty.
+    The wind is shifted in time, and each plant, the battery and the import price are
+    scaled. The inflexible load stays under 80 % of the capacity, and
+    ``initial_blocks_on`` stays within reach of the first step's blocks, so the day is
+    feasible.
+    """
+    rng = random.Random(k)
+    out = json.loads(json.dumps(raw))
+    steps = out["steps"]
+    sites = [dc["id"] for dc in out["datacenters"]]
+    for dc in out["datacenters"]:
+        blocks = max(2, round(dc["racks"] // dc["block_racks"] * rng.uniform(0.7, 1.3)))
+        dc["racks"] = blocks * dc["block_racks"]
+        capacity = dc["racks"] * dc["rack_kw"] / 1000
+        level = rng.uniform(0.8, 1.2)
+        dc["inflexible_mw"] = [min(v * level, 0.8 * capacity) for v in dc["inflexible_mw"]]
+        shift = rng.uniform(-0.05, 0.05)
+        dc["pue"] = [v + shift for v in dc["pue"]]
+        dc["idle_fraction"] = round(rng.uniform(0.3, 0.48), 3)
+        if "block_startup_cost" in dc:
+            dc["block_startup_cost"] = round(rng.uniform(100.0, 500.0), 2)
+        if "initial_blocks_on" in dc:
+            block_mw = capacity / blocks
+            first = math.ceil(dc["inflexible_mw"][0] / block_mw)
+            dc["initial_blocks_on"] = min(blocks, first + rng.randrange(3))
+    for job in out["workloads"]:
+        length = job["deadline_step"] - job["release_step"]
+        job["release_step"] = rng.randrange(steps - length + 1)
+        job["deadline_step"] = job["release_step"] + length
+        job["datacenters"] = sorted(rng.sample(sites, len(job["datacenters"])))
+        job["energy_mwh"] = round(job["energy_mwh"] * rng.uniform(0.6, 1.4), 3)
+        job["max_mw"] = round(job["max_mw"] * rng.uniform(0.7, 1.3), 3)
+        job["unserved_penalty_per_mwh"] = round(rng.uniform(1500.0, 6000.0), 2)
+    lag = rng.randrange(-16, 17)
+    factors = {plant: rng.uniform(0.6, 1.4) for plant in out["scenarios"][0]["renewable_mw"]}
+    for scenario in out["scenarios"]:
+        for plant, mw in scenario["renewable_mw"].items():
+            if "wind" in plant:
+                mw = mw[-lag:] + mw[:-lag] if lag else mw
+            scenario["renewable_mw"][plant] = [v * factors[plant] for v in mw]
+    size = rng.uniform(0.6, 1.4)
+    for battery in out["storage"]:
+        for key in ("charge_mw", "discharge_mw", "energy_min_mwh", "energy_max_mwh",
+                    "energy_initial_mwh", "energy_final_min_mwh"):  # fmt: skip
+            battery[key] *= size
+    price = rng.uniform(0.85, 1.15)
+    out["grid"]["import_price"] = [v * price for v in out["grid"]["import_price"]]
+    out["name"] = f"{raw.get('name', '')} re-drawn {k}"
+    return out
+
+
 def raw_instance(case: str, rules: str) -> dict:
     """The raw instance of ``case`` with the placement rules ``rules``."""
     if case in ("large-14", "medium-12") or (EXAMPLES / case).is_dir():
         return json.loads((EXAMPLES / case / "instance.json").read_text())
+    kind, _, day = case.rpartition(":")
+    if kind == "medium":
+        return medium_like(
+            json.loads((EXAMPLES / "medium-12" / "instance.json").read_text()), int(day)
+        )
     from models.forecast import build_instance
     from models.forecast.fleet import load_fleet_config
 
-    kind, _, day = case.rpartition(":")
     config = load_fleet_config(None)
     if rules in RULE_SETS:
         chosen = RULE_SETS[rules]

@@ -91,6 +91,56 @@ def held_pair() -> dict:
     return raw
 
 
+def two_site_datacentres(steps: int) -> list[dict]:
+    """The two data centres of the hand-made two-site days (report tests, pipeline days).
+
+    ``dc01``: 4 blocks of 5 MW, idle 0.4, PUE 1.2, 4 MW inflexible, one block on before
+    the day, at most 2 blocks switched per step, 100 ¥ a start-up. ``dc02``: 4 blocks
+    of 2.5 MW, idle 0.3, PUE 1.1, 2 MW inflexible.
+    """
+    return [
+        {
+            "id": "dc01",
+            "racks": 4000,
+            "rack_kw": 5.0,
+            "block_racks": 1000,
+            "idle_fraction": 0.4,
+            "pue": [1.2] * steps,
+            "inflexible_mw": [4.0] * steps,
+            "initial_blocks_on": 1,
+            "max_block_change": 2,
+            "block_startup_cost": 100.0,
+        },
+        {
+            "id": "dc02",
+            "racks": 2000,
+            "rack_kw": 5.0,
+            "block_racks": 500,
+            "idle_fraction": 0.3,
+            "pue": [1.1] * steps,
+            "inflexible_mw": [2.0] * steps,
+        },
+    ]
+
+
+def two_site_battery() -> list[dict]:
+    """The battery of the two-site days: 10 MW, 20 MWh, 10 MWh at the start, 5 at the end."""
+    return [
+        {
+            "id": "bess-1",
+            "charge_mw": 10.0,
+            "discharge_mw": 10.0,
+            "energy_min_mwh": 1.0,
+            "energy_max_mwh": 20.0,
+            "energy_initial_mwh": 10.0,
+            "energy_final_min_mwh": 5.0,
+            "charge_efficiency": 0.95,
+            "discharge_efficiency": 0.95,
+            "degradation_cost_per_mwh": 30.0,
+        },
+    ]
+
+
 def set_path(raw: dict, path: str, value: Any) -> None:
     """Set ``a.b[0].c``-style paths; ``value`` of ``DELETE`` removes the key."""
     keys = path.replace("]", "").replace("[", ".").split(".")

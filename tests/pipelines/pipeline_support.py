@@ -38,7 +38,11 @@ from pipelines.defs.resources import (  # noqa: E402
     Publisher,
     SolverSettings,
 )
-from tests.conftest import SMALL_FLEET  # noqa: E402  (the pipeline tests import it from here)
+from tests.conftest import (  # noqa: E402  (the pipeline tests import SMALL_FLEET from here)
+    SMALL_FLEET,
+    two_site_battery,
+    two_site_datacentres,
+)
 
 if partitions.FIRST_DAY != FIRST_DAY:
     raise RuntimeError(
@@ -226,29 +230,7 @@ def tiny_raw(day: str = DAY) -> dict:
             },
             {"id": "high", "probability": 0.5, "renewable_mw": {"w-wind-1": wind, "p-pv-1": pv}},
         ],
-        "datacenters": [
-            {
-                "id": "dc01",
-                "racks": 4000,
-                "rack_kw": 5.0,
-                "block_racks": 1000,
-                "idle_fraction": 0.4,
-                "pue": [1.2] * steps,
-                "inflexible_mw": [4.0] * steps,
-                "initial_blocks_on": 1,
-                "max_block_change": 2,
-                "block_startup_cost": 100.0,
-            },
-            {
-                "id": "dc02",
-                "racks": 2000,
-                "rack_kw": 5.0,
-                "block_racks": 500,
-                "idle_fraction": 0.3,
-                "pue": [1.1] * steps,
-                "inflexible_mw": [2.0] * steps,
-            },
-        ],
+        "datacenters": two_site_datacentres(steps),
         "workloads": [
             {
                 "id": "train-a",
@@ -269,20 +251,7 @@ def tiny_raw(day: str = DAY) -> dict:
                 "unserved_penalty_per_mwh": 2000.0,
             },
         ],
-        "storage": [
-            {
-                "id": "bess-1",
-                "charge_mw": 10.0,
-                "discharge_mw": 10.0,
-                "energy_min_mwh": 1.0,
-                "energy_max_mwh": 20.0,
-                "energy_initial_mwh": 10.0,
-                "energy_final_min_mwh": 5.0,
-                "charge_efficiency": 0.95,
-                "discharge_efficiency": 0.95,
-                "degradation_cost_per_mwh": 30.0,
-            },
-        ],
+        "storage": two_site_battery(),
         "grid": {
             "import_limit_mw": 50.0,
             "export_limit_mw": 10.0,

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from models.instance import Instance, validate
+from tests.conftest import two_site_battery, two_site_datacentres
 
 STEPS = 8
 DT = 0.25
@@ -32,29 +33,7 @@ def tiny_raw() -> dict[str, Any]:
             },
             {"id": "high", "probability": 0.6, "renewable_mw": {"w-wind-1": wind, "p-pv-1": pv}},
         ],
-        "datacenters": [
-            {
-                "id": "dc01",
-                "racks": 4000,
-                "rack_kw": 5.0,
-                "block_racks": 1000,
-                "idle_fraction": 0.4,
-                "pue": [1.2] * STEPS,
-                "inflexible_mw": [4.0] * STEPS,
-                "initial_blocks_on": 1,
-                "max_block_change": 2,
-                "block_startup_cost": 100.0,
-            },
-            {
-                "id": "dc02",
-                "racks": 2000,
-                "rack_kw": 5.0,
-                "block_racks": 500,
-                "idle_fraction": 0.3,
-                "pue": [1.1] * STEPS,
-                "inflexible_mw": [2.0] * STEPS,
-            },
-        ],
+        "datacenters": two_site_datacentres(STEPS),
         "workloads": [
             {
                 "id": "train-a",
@@ -75,20 +54,7 @@ def tiny_raw() -> dict[str, Any]:
                 "unserved_penalty_per_mwh": 2000.0,
             },
         ],
-        "storage": [
-            {
-                "id": "bess-1",
-                "charge_mw": 10.0,
-                "discharge_mw": 10.0,
-                "energy_min_mwh": 1.0,
-                "energy_max_mwh": 20.0,
-                "energy_initial_mwh": 10.0,
-                "energy_final_min_mwh": 5.0,
-                "charge_efficiency": 0.95,
-                "discharge_efficiency": 0.95,
-                "degradation_cost_per_mwh": 30.0,
-            },
-        ],
+        "storage": two_site_battery(),
         "grid": {
             "import_limit_mw": 50.0,
             "export_limit_mw": 10.0,
