@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=tuple(AUTO_ON_OFF),
         default="auto",
         help="a second process that hands the search cheaper plans (default auto: on two"
-        " cores or more, for a model of 1,000 integers or more)",
+        " cores or more, for a model of 500 integers or more)",
     )
     solve.add_argument("--quiet", action="store_true", help="do not show the solver log")
     solve.set_defaults(func=cmd_solve)

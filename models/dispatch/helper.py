@@ -69,10 +69,12 @@ WAIT_S = 0.5
 HELPER_MARK = "Suandian helper:"
 # By default a helper only for a model with this many integer columns or more: starting
 # one takes seconds (a fresh process, its imports and model), which a small model's
-# whole search does not last. The generated days have about 2,000 and large-14 1,056
-# (median of three seeds to 1e-4 23.9 s with a helper, 26.8 s without); medium-12 has
-# 576 and proves its gap at the root in about 10 s either way.
-HELPER_MIN_INTEGERS = 1000
+# whole search does not last (small-22-hs has 288 and proves its gap in about 4 s). The
+# generated days have about 2,000 and large-14 1,056 (median of three seeds to 1e-4
+# 23.9 s with a helper, 26.8 s without). The medium days have 576, and there the time
+# to 1e-4 goes on finding the last plan: on eight days re-drawn from medium-12, three
+# seeds each, the median went from 9.0 s to 6.2 s with a helper (benchmarks/README.md).
+HELPER_MIN_INTEGERS = 500
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ class SolveOptions:
     helper
         A second process that looks for cheaper plans around the best one while
         HiGHS searches, and hands them over (``models.dispatch.helper``); ``None``:
-        on a machine of two cores or more, for a model of 1,000 integers or more.
+        on a machine of two cores or more, for a model of 500 integers or more.
     portfolio
         Independent HiGHS searches (random seeds 0..N-1) run in parallel
         processes; the first to prove optimality wins (``models.dispatch.portfolio``).

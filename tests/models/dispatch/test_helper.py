@@ -224,10 +224,15 @@ def test_when_a_solve_gets_a_helper() -> None:
     assert not helper.wanted(SolveOptions(helper=True, start_plan=plan), inst, opt, m)
     # By default not for a model of a few integers, whose search ends before a helper starts.
     assert not helper.wanted(SolveOptions(), inst, opt, m)
-    # By default for a model of 1,000 integers or more, with placement rules or without
-    # (large-14 has 11 data centres × 96 steps of blocks, medium-12 6 × 96), on two cores.
+    # By default for a model of 500 integers or more, with placement rules or without
+    # (large-14 has 11 data centres × 96 steps of blocks, medium-12 6 × 96, small-22-hs
+    # 3 × 96), on two cores.
     two_cores = (os.cpu_count() or 1) >= 2
-    for name, expected in (("large-14", two_cores), ("medium-12", False)):
+    for name, expected in (
+        ("large-14", two_cores),
+        ("medium-12", two_cores),
+        ("small-22-hs", False),
+    ):
         example = load_instance(EXAMPLES / name / "instance.json")
         em = build_model(example, build_sets(example))
         assert helper.wanted(SolveOptions(), example, load_model(em), em) is expected, name
