@@ -231,9 +231,7 @@ def raw_instance(case: str, rules: str) -> dict:
         return json.loads((EXAMPLES / case / "instance.json").read_text())
     kind, _, day = case.rpartition(":")
     if kind == "medium":
-        return medium_like(
-            json.loads((EXAMPLES / "medium-12" / "instance.json").read_text()), int(day)
-        )
+        return medium_like(raw_instance("medium-12", rules), int(day))
     from models.forecast import build_instance
     from models.forecast.fleet import load_fleet_config
 

@@ -6,7 +6,6 @@ medium-12"; medium-12's own file is what each is compared with.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 
@@ -16,16 +15,12 @@ import pytest
 from models.dispatch.options import SolveOptions
 from models.dispatch.solve import solve_instance
 from models.instance import parse_instance
-from tests.conftest import EXAMPLES, REPO
+from tests.benchmarks import bench_days
+from tests.conftest import EXAMPLES
 
 
 def _medium_like(k: int) -> dict:
-    spec = importlib.util.spec_from_file_location(
-        "bench_days", REPO / "benchmarks" / "bench_days.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.medium_like(_medium_12(), k)
+    return bench_days().medium_like(_medium_12(), k)
 
 
 def _medium_12() -> dict:

@@ -8,7 +8,6 @@ independent figure it is held against.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
@@ -16,21 +15,13 @@ import pytest
 from models.dispatch.options import SolveOptions
 from models.dispatch.solve import solve_instance
 from models.instance import parse_instance
-from tests.conftest import EXAMPLES, REPO
-
-
-def _bench_days():
-    spec = importlib.util.spec_from_file_location(
-        "bench_days", REPO / "benchmarks" / "bench_days.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.benchmarks import bench_days
+from tests.conftest import EXAMPLES
 
 
 def test_three_copies_of_the_fleet_are_one_valid_instance():
     raw = json.loads((EXAMPLES / "medium-12" / "instance.json").read_text())
-    big = parse_instance(json.dumps(_bench_days().scaled(raw, 3)))
+    big = parse_instance(json.dumps(bench_days().scaled(raw, 3)))
     assert len(big.datacenters) == 3 * len(raw["datacenters"])
     assert sum(d.racks for d in big.datacenters) == 3 * sum(d["racks"] for d in raw["datacenters"])
     assert len(big.workloads) == 3 * len(raw["workloads"]) and len(big.storage) == 3 * len(
@@ -48,7 +39,7 @@ def test_two_copies_cost_at_most_twice_the_published_optimum():
     raw = json.loads((EXAMPLES / "small-11" / "instance.json").read_text())
     expected = json.loads((EXAMPLES / "small-11" / "expected.json").read_text())
     sol = solve_instance(
-        parse_instance(json.dumps(_bench_days().scaled(raw, 2))),
+        parse_instance(json.dumps(bench_days().scaled(raw, 2))),
         SolveOptions(time_limit_s=60, mip_rel_gap=1e-6),
     )
     assert sol.objective <= 2 * expected["objective"] + 1e-4 * abs(expected["objective"])
